@@ -1,0 +1,86 @@
+package pipeline
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/evident-project/evident/generator/check"
+	"github.com/evident-project/evident/generator/collect"
+	"github.com/evident-project/evident/generator/evidence"
+	"github.com/evident-project/evident/generator/site"
+	"github.com/evident-project/evident/generator/version"
+)
+
+// BuildOptions configures a site build.
+type BuildOptions struct {
+	EvidenceDir string
+	SiteDir     string
+	// Rev is the snapshot to render; empty means HEAD.
+	Rev      string
+	Registry *collect.Registry
+	// History is how many runs each control page shows; default 20.
+	History int
+	Log     io.Writer
+}
+
+// Build renders the site for one snapshot, from the evidence repository alone.
+func Build(o BuildOptions) (*check.Report, error) {
+	rep, snap, err := CheckAt(o.EvidenceDir, o.Rev, o.Registry)
+	if err != nil {
+		return nil, err
+	}
+	store, err := evidence.Open(o.EvidenceDir)
+	if err != nil {
+		return nil, err
+	}
+	n := o.History
+	if n <= 0 {
+		n = 20
+	}
+	// One more than shown, so the oldest shown run can say what changed.
+	snaps, err := store.History(snap.Commit, n+1)
+	if err != nil {
+		return nil, fmt.Errorf("build: read history: %w", err)
+	}
+	var hist []site.HistoryEntry
+	for i, s := range snaps {
+		if i == n {
+			break
+		}
+		h := site.HistoryEntry{Commit: s.Commit.String(), Manifest: s.Manifest, Changed: map[string]bool{}}
+		if i == 0 {
+			h.Report = rep
+		} else if r, err := check.Snapshot(s, o.Registry); err == nil {
+			h.Report = r
+		}
+		var prev *evidence.Manifest
+		if i+1 < len(snaps) {
+			prev = snaps[i+1].Manifest
+		}
+		for _, it := range s.Manifest.Items {
+			if prev == nil {
+				h.Changed[it.Path] = true
+				continue
+			}
+			if old, ok := prev.Item(it.Path); !ok || old.SHA256 != it.SHA256 {
+				h.Changed[it.Path] = true
+			}
+		}
+		hist = append(hist, h)
+	}
+	cat, err := check.CatalogOf(snap, o.Registry)
+	if err != nil {
+		return nil, err
+	}
+	err = site.Build(site.Input{
+		Catalog: cat, Report: rep, Manifest: snap.Manifest, Commit: snap.Commit.String(),
+		History: hist, Defs: o.Registry.Defs(), ReadFile: snap.ReadFile, Version: version.String(),
+	}, o.SiteDir)
+	if err != nil {
+		return nil, err
+	}
+	if o.Log != nil {
+		fmt.Fprintf(o.Log, "built site for snapshot #%d (%s) into %s\n", snap.Manifest.Sequence, snap.Commit.String()[:12], o.SiteDir)
+	}
+	return rep, nil
+}

@@ -1,0 +1,327 @@
+// Package site renders the static evidence site from one snapshot, its
+// check report and its history. Rendering is pure: the only I/O is writing
+// the output folder. Everything from evidence or config goes through
+// html/template, so it is escaped.
+package site
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/evident-project/evident/generator/catalog"
+	"github.com/evident-project/evident/generator/check"
+	"github.com/evident-project/evident/generator/collect"
+	"github.com/evident-project/evident/generator/evidence"
+	"github.com/evident-project/evident/templates"
+)
+
+// HistoryEntry is one past run as seen by the site: its re-checked report
+// and which evidence files changed since the run before it.
+type HistoryEntry struct {
+	Commit   string
+	Manifest *evidence.Manifest
+	Report   *check.Report
+	// Changed holds the paths whose sha256 differs from the previous run's.
+	Changed map[string]bool
+}
+
+// Input is everything the site is rendered from.
+type Input struct {
+	Catalog  *catalog.Catalog
+	Report   *check.Report
+	Manifest *evidence.Manifest
+	Commit   string
+	// History is newest first and includes the current snapshot.
+	History []HistoryEntry
+	Defs    []collect.Def
+	// ReadFile reads a file of the current snapshot (copied as raw evidence).
+	ReadFile func(path string) ([]byte, error)
+	Version  string
+}
+
+// siteInfo is shown on every page.
+type siteInfo struct {
+	Org, System, Period, PeriodStart, PeriodEnd, Commit, RunID, AsOf, Version string
+	Sequence                                                                 int
+}
+
+type page struct {
+	Title string
+	Root  string
+	Site  siteInfo
+}
+
+// Build writes the site into dir, replacing what a previous build left there.
+func Build(in Input, dir string) error {
+	tmpl, err := parse()
+	if err != nil {
+		return err
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return fmt.Errorf("build site: clear %s: %w", dir, err)
+	}
+	m := in.Manifest
+	info := siteInfo{
+		Org: in.Catalog.Organization.Name, System: in.Catalog.Organization.System,
+		Period: m.Period.ID, PeriodStart: m.Period.Start.Format("2006-01-02"), PeriodEnd: m.Period.End.AddDate(0, 0, -1).Format("2006-01-02"),
+		Commit: in.Commit, RunID: m.RunID, Sequence: m.Sequence, AsOf: m.Finished.Format("2006-01-02 15:04 MST"), Version: in.Version,
+	}
+	w := &writer{dir: dir, tmpl: tmpl}
+
+	results := map[string]check.ControlResult{}
+	for _, r := range in.Report.Controls {
+		results[r.ID] = r
+	}
+	w.page("index.html", "layout-index", dashboard(in, info, results))
+	w.page("findings.html", "layout-findings", struct {
+		page
+		Report *check.Report
+	}{page{"Findings", "", info}, in.Report})
+	defs := map[string]collect.Def{}
+	for _, d := range in.Defs {
+		defs[d.Name] = d
+	}
+	for i := range in.Catalog.Controls {
+		c := &in.Catalog.Controls[i]
+		w.page("controls/"+c.ID+".html", "layout-control", controlPage(in, info, c, results[c.ID], defs))
+	}
+	w.page("evidence/index.html", "layout-evidence", struct {
+		page
+		Manifest *evidence.Manifest
+		Defs     []collect.Def
+	}{page{"Evidence", "../", info}, m, in.Defs})
+
+	// Raw evidence, byte for byte, so auditors can sha256sum what they see.
+	w.copy("evidence/"+evidence.ManifestPath, in.ReadFile, evidence.ManifestPath)
+	w.copy("evidence/"+m.Config.Path, in.ReadFile, m.Config.Path)
+	for _, it := range m.Items {
+		w.copy("evidence/"+it.Path, in.ReadFile, it.Path)
+	}
+	css, err := fs.ReadFile(templates.FS, "style.css")
+	if err != nil {
+		return fmt.Errorf("build site: %w", err)
+	}
+	w.write("style.css", css)
+	return w.err
+}
+
+type familyView struct {
+	ID       catalog.Family
+	Name     string
+	Total    int
+	Counts   map[check.Outcome]int
+	Controls []controlRow
+}
+
+type controlRow struct {
+	Control *catalog.Control
+	Result  check.ControlResult
+}
+
+func dashboard(in Input, info siteInfo, results map[string]check.ControlResult) any {
+	var fams []familyView
+	for _, f := range catalog.Families {
+		fv := familyView{ID: f, Name: familyName(f), Counts: map[check.Outcome]int{}}
+		for i := range in.Catalog.Controls {
+			c := &in.Catalog.Controls[i]
+			if c.Family != f {
+				continue
+			}
+			r := results[c.ID]
+			fv.Total++
+			fv.Counts[r.Outcome]++
+			fv.Controls = append(fv.Controls, controlRow{c, r})
+		}
+		if fv.Total > 0 {
+			fams = append(fams, fv)
+		}
+	}
+	return struct {
+		page
+		Report   *check.Report
+		Families []familyView
+	}{page{"Dashboard", "", info}, in.Report, fams}
+}
+
+type evidenceView struct {
+	Result      check.EvidenceResult
+	Description string
+	Def         *collect.Def
+	Files       []evidence.FileRef
+}
+
+type historyRow struct {
+	Date, Commit, Period string
+	Outcome              check.Outcome
+	Changes              []string
+}
+
+func controlPage(in Input, info siteInfo, c *catalog.Control, r check.ControlResult, defs map[string]collect.Def) any {
+	var evs []evidenceView
+	for i, er := range r.Evidence {
+		ev := evidenceView{Result: er}
+		if i < len(c.Evidence) {
+			ev.Description = c.Evidence[i].Description
+		}
+		if d, ok := defs[er.Collector]; ok {
+			ev.Def = &d
+		}
+		for _, p := range er.Paths {
+			if mi, ok := in.Manifest.Item(p); ok {
+				ev.Files = append(ev.Files, mi.FileRef)
+			}
+		}
+		evs = append(evs, ev)
+	}
+	var hist []historyRow
+	for i, h := range in.History {
+		row := historyRow{
+			Date: h.Manifest.Finished.Format("2006-01-02 15:04"), Commit: h.Commit[:12], Period: h.Manifest.Period.ID,
+			Outcome: check.Unknown,
+		}
+		var prev *check.ControlResult
+		if i+1 < len(in.History) && in.History[i+1].Report != nil {
+			prev = findControl(in.History[i+1].Report, c.ID)
+		}
+		if h.Report == nil {
+			row.Changes = append(row.Changes, "this run's config could not be re-checked")
+		} else if cr := findControl(h.Report, c.ID); cr == nil {
+			row.Outcome = check.NotApplicable
+			row.Changes = append(row.Changes, "control not declared in this run's config")
+		} else {
+			row.Outcome = cr.Outcome
+			if prev != nil && prev.Outcome != cr.Outcome {
+				row.Changes = append(row.Changes, fmt.Sprintf("outcome %s → %s", prev.Outcome, cr.Outcome))
+			}
+			for _, er := range cr.Evidence {
+				for _, p := range er.Paths {
+					if h.Changed[p] {
+						row.Changes = append(row.Changes, "changed "+p)
+					}
+				}
+			}
+		}
+		hist = append(hist, row)
+	}
+	return struct {
+		page
+		Control  *catalog.Control
+		Result   check.ControlResult
+		Evidence []evidenceView
+		History  []historyRow
+	}{page{c.ID + " " + c.Title, "../", info}, c, r, evs, hist}
+}
+
+func findControl(r *check.Report, id string) *check.ControlResult {
+	for i := range r.Controls {
+		if r.Controls[i].ID == id {
+			return &r.Controls[i]
+		}
+	}
+	return nil
+}
+
+var familyNames = map[catalog.Family]string{
+	catalog.FamilyChangeManagement:    "Change management",
+	catalog.FamilySegregationOfDuties: "Segregation of duties",
+	catalog.FamilyLogicalAccess:       "Logical access",
+	catalog.FamilyPrivilegedActivity:  "Privileged activity oversight",
+	catalog.FamilyAuditLogging:        "Audit logging",
+	catalog.FamilyEvidenceRetention:   "Evidence and retention",
+	catalog.FamilyComputerOperations:  "Computer operations",
+	catalog.FamilyBackupRecovery:      "Backup and recovery",
+	catalog.FamilyProgramDevelopment:  "Program development (SDLC)",
+}
+
+func familyName(f catalog.Family) string {
+	if n, ok := familyNames[f]; ok {
+		return n
+	}
+	return string(f)
+}
+
+var outcomeLabels = map[check.Outcome]string{
+	check.Pass: "pass", check.Fail: "fail", check.Unknown: "unknown", check.NotApplicable: "not applicable", check.Excepted: "excepted",
+}
+
+func parse() (map[string]*template.Template, error) {
+	funcs := template.FuncMap{
+		"outcomes": func() []check.Outcome { return check.Outcomes },
+		"label":    func(o check.Outcome) string { return outcomeLabels[o] },
+		"family":   familyName,
+		"join":     strings.Join,
+		"pct": func(n, total int) string {
+			if total == 0 {
+				return "0"
+			}
+			return fmt.Sprintf("%.1f", 100*float64(n)/float64(total))
+		},
+	}
+	layout, err := fs.ReadFile(templates.FS, "layout.html")
+	if err != nil {
+		return nil, fmt.Errorf("build site: %w", err)
+	}
+	// One template set per page, so each page's "content" block stands alone.
+	out := map[string]*template.Template{}
+	for _, name := range []string{"index", "control", "evidence", "findings"} {
+		body, err := fs.ReadFile(templates.FS, name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("build site: %w", err)
+		}
+		t, err := template.New(name).Funcs(funcs).Parse(string(layout) + string(body))
+		if err != nil {
+			return nil, fmt.Errorf("build site: parse %s.html: %w", name, err)
+		}
+		out["layout-"+name] = t
+	}
+	return out, nil
+}
+
+type writer struct {
+	dir  string
+	tmpl map[string]*template.Template
+	err  error
+}
+
+func (w *writer) page(rel, name string, data any) {
+	if w.err != nil {
+		return
+	}
+	var buf bytes.Buffer
+	if err := w.tmpl[name].ExecuteTemplate(&buf, "layout", data); err != nil {
+		w.err = fmt.Errorf("build site: render %s: %w", rel, err)
+		return
+	}
+	w.write(rel, buf.Bytes())
+}
+
+func (w *writer) copy(rel string, read func(string) ([]byte, error), path string) {
+	if w.err != nil {
+		return
+	}
+	b, err := read(path)
+	if err != nil {
+		w.err = fmt.Errorf("build site: copy evidence %s: %w", path, err)
+		return
+	}
+	w.write(rel, b)
+}
+
+func (w *writer) write(rel string, b []byte) {
+	if w.err != nil {
+		return
+	}
+	full := filepath.Join(w.dir, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+		w.err = fmt.Errorf("build site: %w", err)
+		return
+	}
+	if err := os.WriteFile(full, b, 0o644); err != nil {
+		w.err = fmt.Errorf("build site: %w", err)
+	}
+}
