@@ -79,6 +79,7 @@ type GitSource struct {
 	// TrustedKeys are the keys whose signatures count as verified.
 	TrustedKeys TrustedKeys `yaml:"trusted_keys,omitempty" json:"trusted_keys,omitempty"`
 
+	// Pos is where this entry starts in the file, for messages.
 	Pos Position `yaml:"-" json:"-"`
 }
 
@@ -103,6 +104,7 @@ type GitHubSource struct {
 	// TokenEnv is the environment variable holding the token; default GITHUB_TOKEN.
 	TokenEnv string `yaml:"token_env,omitempty" json:"token_env,omitempty"`
 
+	// Pos is where this entry starts in the file, for messages.
 	Pos Position `yaml:"-" json:"-"`
 }
 
@@ -117,6 +119,7 @@ type KubernetesSource struct {
 	// Manifests is a folder of manifests, relative to the config file (GitOps mode).
 	Manifests string `yaml:"manifests,omitempty" json:"manifests,omitempty"`
 
+	// Pos is where this entry starts in the file, for messages.
 	Pos Position `yaml:"-" json:"-"`
 }
 
@@ -149,6 +152,7 @@ type Control struct {
 	// NotApplicable, when set, is the reason the control does not apply.
 	NotApplicable string `yaml:"not_applicable,omitempty" json:"not_applicable,omitempty"`
 
+	// Pos is where this entry starts in the file, for messages.
 	Pos Position `yaml:"-" json:"-"`
 }
 
@@ -162,22 +166,31 @@ type References struct {
 	SSDF []string `yaml:"ssdf,omitempty" json:"ssdf,omitempty"`
 }
 
-// Evidence declares one evidence item a control needs: a collector run over
-// one or more sources with parameters.
+// Evidence declares the evidence a control needs: a collector run over zero,
+// one or more sources with parameters. Its id is a CEL variable whose value
+// depends on how sources are named (Resolve encodes the rule):
+//   - source: set: that item's data.
+//   - sources: set: a list of the listed items' data, in the listed order.
+//   - neither, and the collector reads no source: that one item's data.
+//   - neither, and the collector reads a kind of source: a list of the data
+//     of every declared source of that kind, in declaration order.
 type Evidence struct {
 	// ID names the evidence in assertions (a CEL variable).
 	ID string `yaml:"id" json:"id" jsonschema:"required,pattern=^[a-z_][a-z0-9_]*$"`
 	// Collector is the registered collector name, e.g. "git.commits".
 	Collector string `yaml:"collector" json:"collector" jsonschema:"required"`
 	// Source is one source id; the CEL variable is that item's data.
+	// Exclusive with Sources.
 	Source string `yaml:"source,omitempty" json:"source,omitempty"`
-	// Sources are several source ids; the CEL variable is a list of their data.
+	// Sources are several source ids; the CEL variable is a list of their
+	// data. Omit both to read every source of the collector's kind.
 	Sources []string `yaml:"sources,omitempty" json:"sources,omitempty"`
 	// Params are collector parameters.
 	Params map[string]any `yaml:"params,omitempty" json:"params,omitempty"`
 	// Description says what this evidence shows, for the site.
 	Description string `yaml:"description,omitempty" json:"description,omitempty"`
 
+	// Pos is where this entry starts in the file, for messages.
 	Pos Position `yaml:"-" json:"-"`
 }
 
@@ -197,6 +210,7 @@ type Assertion struct {
 	// Message describes the failure, in the auditor's words.
 	Message string `yaml:"message" json:"message" jsonschema:"required,minLength=1"`
 
+	// Pos is where this entry starts in the file, for messages.
 	Pos Position `yaml:"-" json:"-"`
 }
 
@@ -217,6 +231,7 @@ type Exception struct {
 	// Expires is the last day the exception excuses a failure (YYYY-MM-DD).
 	Expires string `yaml:"expires" json:"expires" jsonschema:"required,format=date"`
 
+	// Pos is where this entry starts in the file, for messages.
 	Pos Position `yaml:"-" json:"-"`
 }
 
@@ -225,15 +240,15 @@ type Family string
 
 // The ITGC families, as named in the seeds.
 const (
-	FamilyChangeManagement   Family = "change_management"
-	FamilyLogicalAccess      Family = "logical_access"
-	FamilyComputerOperations Family = "computer_operations"
-	FamilyProgramDevelopment Family = "program_development"
-	FamilyBackupRecovery     Family = "backup_recovery"
-	FamilyPrivilegedActivity Family = "privileged_activity"
-	FamilyAuditLogging       Family = "audit_logging"
+	FamilyChangeManagement    Family = "change_management"
+	FamilyLogicalAccess       Family = "logical_access"
+	FamilyComputerOperations  Family = "computer_operations"
+	FamilyProgramDevelopment  Family = "program_development"
+	FamilyBackupRecovery      Family = "backup_recovery"
+	FamilyPrivilegedActivity  Family = "privileged_activity"
+	FamilyAuditLogging        Family = "audit_logging"
 	FamilySegregationOfDuties Family = "segregation_of_duties"
-	FamilyEvidenceRetention  Family = "evidence_retention"
+	FamilyEvidenceRetention   Family = "evidence_retention"
 )
 
 // Families lists every family in display order.
@@ -277,6 +292,8 @@ var Severities = []Severity{SeverityCritical, SeverityHigh, SeverityMedium, Seve
 
 // Position is a place in the config file.
 type Position struct {
-	Line   int
+	// Line is 1-based.
+	Line int
+	// Column is 1-based, counted in characters.
 	Column int
 }
