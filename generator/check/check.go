@@ -150,12 +150,10 @@ func Evaluate(in Input) (*Report, error) {
 		Controls: []ControlResult{},
 		Findings: []Finding{},
 	}
-	periodVal := map[string]any{
-		"id": m.Period.ID, "start": m.Period.Start, "end": m.Period.End,
-	}
+	periodVal := map[string]any{"id": m.Period.ID, "start": m.Period.Start, "end": m.Period.End}
 	if pm, err := in.Catalog.PeriodModel(); err == nil {
 		if p, err := pm.Parse(m.Period.ID); err == nil {
-			periodVal["fiscal_year"], periodVal["quarter"] = int64(p.FiscalYear), int64(p.Quarter)
+			periodVal = catalog.PeriodVar(p)
 		}
 	}
 	items := map[string]*itemState{}
