@@ -199,23 +199,33 @@ func TestKilledCollectNeverLeavesAHalfCommit(t *testing.T) {
 	if _, err := Collect(context.Background(), CollectOptions{ConfigPath: cfg, EvidenceDir: ev, Registry: reg, Now: at("2026-11-01T06:00:00Z")}); err != nil {
 		t.Fatal(err)
 	}
+	child := func() *exec.Cmd {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestKillChild$")
+		cmd.Env = append(os.Environ(), "EVIDENT_KILL_CHILD=1", "EVIDENT_KILL_CONFIG="+cfg, "EVIDENT_KILL_EVIDENCE="+ev)
+		return cmd
+	}
+	// Time one whole child run, so kills land anywhere in it, the final
+	// commit included, whatever the machine's speed.
+	start := time.Now()
+	if out, err := child().CombinedOutput(); err != nil {
+		t.Fatalf("child run: %v\n%s", err, out)
+	}
+	full := time.Since(start)
 	rng := rand.New(rand.NewPCG(1, 2))
 	app := filepath.Join(filepath.Dir(cfg), "app")
-	killed, completed := 0, 0
-	for i := 0; i < 12; i++ {
+	killed, completed, moved := 0, 0, 0
+	for i := 0; i < 16; i++ {
 		// Change the world each time so every run has a real commit to make.
 		os.WriteFile(filepath.Join(app, fmt.Sprintf("f%d.go", i)), []byte("package main\n"), 0o644)
 		gitCmd(t, app, "add", ".")
 		gitCmd(t, app, "commit", "-q", "-m", fmt.Sprintf("change %d", i))
 		before := gitCmd(t, ev, "rev-parse", "HEAD")
 
-		cmd := exec.Command(os.Args[0], "-test.run=^TestKillChild$")
-		cmd.Env = append(os.Environ(), "EVIDENT_KILL_CHILD=1", "EVIDENT_KILL_CONFIG="+cfg, "EVIDENT_KILL_EVIDENCE="+ev)
+		cmd := child()
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		// The run takes ~250ms (a 200ms command collector); kill anywhere in it.
-		time.Sleep(time.Duration(rng.IntN(400)) * time.Millisecond)
+		time.Sleep(time.Duration(rng.Int64N(int64(full) * 11 / 10)))
 		if err := cmd.Process.Signal(syscall.SIGKILL); err == nil {
 			if err := cmd.Wait(); err != nil {
 				killed++
@@ -229,6 +239,7 @@ func TestKilledCollectNeverLeavesAHalfCommit(t *testing.T) {
 		gitCmd(t, ev, "fsck", "--full", "--strict")
 		after := gitCmd(t, ev, "rev-parse", "HEAD")
 		if after != before {
+			moved++
 			if parent := gitCmd(t, ev, "rev-parse", "HEAD~1"); parent != before {
 				t.Fatalf("run %d: HEAD %s does not descend from %s", i, after, before)
 			}
@@ -237,7 +248,7 @@ func TestKilledCollectNeverLeavesAHalfCommit(t *testing.T) {
 			t.Fatalf("run %d: check on HEAD after a kill: %v", i, err)
 		}
 	}
-	t.Logf("%d runs killed, %d completed", killed, completed)
+	t.Logf("one run takes %s; %d runs killed, %d completed, %d moved HEAD", full.Round(time.Millisecond), killed, completed, moved)
 	if killed == 0 {
 		t.Error("no run was killed mid-way; the test exercised nothing")
 	}
