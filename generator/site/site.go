@@ -47,7 +47,7 @@ type Input struct {
 // siteInfo is shown on every page.
 type siteInfo struct {
 	Org, System, Period, PeriodStart, PeriodEnd, Commit, RunID, AsOf, Version string
-	Sequence                                                                 int
+	Sequence                                                                  int
 }
 
 type page struct {
@@ -252,7 +252,7 @@ var outcomeLabels = map[check.Outcome]string{
 func parse() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
 		"outcomes": func() []check.Outcome { return check.Outcomes },
-		"label":    func(o check.Outcome) string { return outcomeLabels[o] },
+		"label":    func(o any) string { return outcomeLabels[check.Outcome(fmt.Sprint(o))] },
 		"family":   familyName,
 		"join":     strings.Join,
 		"pct": func(n, total int) string {

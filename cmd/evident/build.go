@@ -1,0 +1,41 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/evident-project/evident/generator/collect"
+	"github.com/evident-project/evident/generator/pipeline"
+)
+
+// buildOptions select the snapshot and how much history to show.
+type buildOptions struct {
+	At      string
+	History int
+}
+
+func (o *buildOptions) addFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.At, "at", "HEAD", "evidence revision to render")
+	fs.IntVar(&o.History, "history", 20, "runs shown in each control's history")
+}
+
+func newBuildCmd(g *globalOptions, reg *collect.Registry) *cobra.Command {
+	o := &buildOptions{}
+	cmd := &cobra.Command{
+		Use:   "build",
+		Short: "Render the static site from the evidence repository",
+		Long: `build renders the site into --site from the evidence repository alone: a
+dashboard, a page per control with its assertions, evidence and history, the
+findings, and an evidence index with every raw file copied byte for byte. The
+site loads no network assets and works from file:// or any static host.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := pipeline.Build(pipeline.BuildOptions{
+				EvidenceDir: g.Evidence, SiteDir: g.Site, Rev: o.At, Registry: reg, History: o.History, Log: stderrOf(cmd),
+			})
+			return err
+		},
+	}
+	o.addFlags(cmd.Flags())
+	return cmd
+}

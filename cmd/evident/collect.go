@@ -1,0 +1,61 @@
+package main
+
+import (
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/evident-project/evident/generator/collect"
+	"github.com/evident-project/evident/generator/pipeline"
+)
+
+// collectOptions tune the collector runner.
+type collectOptions struct {
+	Parallelism int
+	Timeout     time.Duration
+	Retries     int
+	Quiet       bool
+}
+
+func (o *collectOptions) addFlags(fs *pflag.FlagSet) {
+	fs.IntVar(&o.Parallelism, "parallelism", 4, "collectors run at once")
+	fs.DurationVar(&o.Timeout, "timeout", 5*time.Minute, "longest one collector attempt may run")
+	fs.IntVar(&o.Retries, "retries", 2, "extra attempts for transient errors (timeouts, rate limits)")
+	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "print no progress")
+}
+
+func (o *collectOptions) pipeline(g *globalOptions, reg *collect.Registry, cmd *cobra.Command) pipeline.CollectOptions {
+	opts := pipeline.CollectOptions{
+		ConfigPath: g.Config, EvidenceDir: g.Evidence, Period: g.Period, Registry: reg,
+		Parallelism: o.Parallelism, Timeout: o.Timeout, Retries: o.Retries,
+	}
+	if o.Retries == 0 {
+		opts.Retries = -1 // the runner reads 0 as "default"
+	}
+	if !o.Quiet {
+		opts.Log = stderrOf(cmd)
+	}
+	return opts
+}
+
+func newCollectCmd(g *globalOptions, reg *collect.Registry) *cobra.Command {
+	o := &collectOptions{}
+	cmd := &cobra.Command{
+		Use:   "collect",
+		Short: "Run every collector and commit the evidence as one snapshot",
+		Long: `collect runs the collectors declared in controls.yaml for the period and
+commits the result as one snapshot in the evidence repository (created on first
+use): one item file per source, manifest.json with every file's sha256 and the
+previous manifest's digest, and a copy of the config. A collector that fails is
+recorded as such (its controls become unknown). A run that fails or is killed
+leaves the evidence repository exactly as it was.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := pipeline.Collect(cmd.Context(), o.pipeline(g, reg, cmd))
+			return err
+		},
+	}
+	o.addFlags(cmd.Flags())
+	return cmd
+}

@@ -1,0 +1,191 @@
+// Package demo builds the embedded demo: a fictional bank's repositories
+// with two quarters of history, its config repository (the default control
+// pack pointed at those repositories, plus the human records controls
+// expect), and an evidence repository filled by collection runs at several
+// simulated dates. Same seed, same bytes.
+package demo
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/evident-project/evident"
+	"github.com/evident-project/evident/generator/collect"
+	"github.com/evident-project/evident/generator/demo/bank"
+	"github.com/evident-project/evident/generator/pipeline"
+)
+
+// Options configures a demo build.
+type Options struct {
+	// Out is the folder everything is written under; it is replaced.
+	Out      string
+	Seed     int64
+	Registry *collect.Registry
+	Log      io.Writer
+}
+
+// Result says where the demo put things.
+type Result struct {
+	ConfigPath  string
+	EvidenceDir string
+	SiteDir     string
+	Index       string
+}
+
+// RunDates are the simulated times of the scheduled collection runs: monthly
+// through Q3 (closing the quarter on its last day), then twice a month in Q4.
+var RunDates = []time.Time{
+	time.Date(2026, 7, 31, 6, 0, 0, 0, time.UTC),
+	time.Date(2026, 8, 31, 6, 0, 0, 0, time.UTC),
+	time.Date(2026, 9, 30, 18, 0, 0, 0, time.UTC),
+	time.Date(2026, 10, 15, 6, 0, 0, 0, time.UTC),
+	time.Date(2026, 10, 31, 6, 0, 0, 0, time.UTC),
+	time.Date(2026, 11, 16, 6, 0, 0, 0, time.UTC),
+	time.Date(2026, 11, 23, 6, 0, 0, 0, time.UTC),
+}
+
+// Build generates the whole demo.
+func Build(ctx context.Context, o Options) (*Result, error) {
+	log := o.Log
+	if log == nil {
+		log = io.Discard
+	}
+	out, err := filepath.Abs(o.Out)
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	if err := os.RemoveAll(out); err != nil {
+		return nil, fmt.Errorf("demo: clear %s: %w", out, err)
+	}
+	res := &Result{
+		ConfigPath:  filepath.Join(out, "config", "controls.yaml"),
+		EvidenceDir: filepath.Join(out, "evidence"),
+		SiteDir:     filepath.Join(out, "site"),
+	}
+	res.Index = filepath.Join(res.SiteDir, "index.html")
+	configDir := filepath.Dir(res.ConfigPath)
+	if err := os.MkdirAll(configDir, 0o755); err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	b, err := bank.New(bank.Options{Seed: o.Seed, Dir: filepath.Join(out, "bank")})
+	if err != nil {
+		return nil, fmt.Errorf("demo: generate bank repositories: %w", err)
+	}
+	cfg, err := demoConfig(b, configDir)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(res.ConfigPath, cfg, 0o644); err != nil {
+		return nil, fmt.Errorf("demo: write controls.yaml: %w", err)
+	}
+	for i, at := range RunDates {
+		if err := b.AdvanceTo(at); err != nil {
+			return nil, fmt.Errorf("demo: advance bank history to %s: %w", at.Format(time.DateOnly), err)
+		}
+		if err := writeRecords(configDir, at); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(log, "demo run %d/%d at %s\n", i+1, len(RunDates), at.Format("2006-01-02 15:04"))
+		clock := simulatedClock(at)
+		if _, err := pipeline.Collect(ctx, pipeline.CollectOptions{
+			ConfigPath: res.ConfigPath, EvidenceDir: res.EvidenceDir, Registry: o.Registry,
+			Now: clock, Parallelism: 4,
+		}); err != nil {
+			return nil, fmt.Errorf("demo: collect at %s: %w", at.Format(time.DateOnly), err)
+		}
+	}
+	if _, err := pipeline.Build(pipeline.BuildOptions{EvidenceDir: res.EvidenceDir, SiteDir: res.SiteDir, Registry: o.Registry, Log: log}); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// simulatedClock returns at for the run's start and at plus a fixed
+// duration afterwards, so run timestamps (and so commit hashes) are the same
+// on every machine.
+func simulatedClock(at time.Time) func() time.Time {
+	calls := 0
+	return func() time.Time {
+		calls++
+		if calls == 1 {
+			return at
+		}
+		return at.Add(42 * time.Second)
+	}
+}
+
+// demoConfig is the default control pack with the bank's organisation,
+// sources and exceptions put in place; everything else is the pack verbatim,
+// so the demo shows the controls a real organisation starts from.
+func demoConfig(b *bank.Bank, configDir string) ([]byte, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(evident.DefaultControls, &doc); err != nil {
+		return nil, fmt.Errorf("demo: parse default controls.yaml: %w", err)
+	}
+	root := doc.Content[0]
+	rel := func(p string) string {
+		r, err := filepath.Rel(configDir, p)
+		if err != nil {
+			return p
+		}
+		return filepath.ToSlash(r)
+	}
+	org := map[string]any{
+		"name":   "First Harbor Bank",
+		"system": "Core ledger and payments platform",
+		"signatories": []map[string]string{
+			{"role": "Chief Financial Officer", "name": "Margaret Okafor"},
+			{"role": "Chief Information Officer", "name": "Daniel Reyes"},
+		},
+	}
+	var gitSources []map[string]any
+	for _, r := range b.Repos {
+		gitSources = append(gitSources, map[string]any{
+			"id":     r.ID,
+			"path":   rel(r.Path),
+			"branch": r.Branch,
+			"trusted_keys": map[string]any{
+				"pgp":                 []string{rel(b.PGPKeyring)},
+				"ssh_allowed_signers": []string{rel(b.AllowedSigners)},
+			},
+		})
+	}
+	exceptions := []map[string]string{{
+		"id":       "EX-2026-007",
+		"control":  "CM-02",
+		"reason":   "Contractor laptop could not hold a signing key until the hardware token arrived; commits were reviewed in pull requests.",
+		"approver": "Chief Information Security Officer",
+		"approved": "2026-07-20",
+		"expires":  "2026-10-31",
+	}}
+	setKey(root, "organization", org)
+	setKey(root, "sources", map[string]any{"git": gitSources})
+	setKey(root, "exceptions", exceptions)
+	out, err := yaml.Marshal(&doc)
+	if err != nil {
+		return nil, fmt.Errorf("demo: write controls.yaml: %w", err)
+	}
+	return append([]byte("# Generated by `evident demo` from the default control pack.\n"), out...), nil
+}
+
+// setKey replaces (or appends) key in a YAML mapping, keeping every other
+// key and comment of the pack as it is.
+func setKey(m *yaml.Node, key string, value any) {
+	var v yaml.Node
+	if err := v.Encode(value); err != nil {
+		panic(err) // only maps and strings built above
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			m.Content[i+1] = &v
+			return
+		}
+	}
+	m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: key}, &v)
+}

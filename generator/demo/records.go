@@ -1,0 +1,103 @@
+package demo
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// record is a human record in the bank's config repository; it appears in
+// the demo's history on the day it was written.
+type record struct {
+	written time.Time
+	path    string
+	body    string
+}
+
+func day(s string) time.Time {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// rfc is the date form the control pack's assertions parse with timestamp().
+func rfc(s string) string { return s + "T00:00:00Z" }
+
+func md(front string, body string) string { return "---\n" + front + "---\n" + body }
+
+// bankRecords is the bank's paper trail for two quarters: mostly in order,
+// with the gaps an auditor would find (Q4 privileged-activity review still
+// open, a failed restore test, an emergency change without its post-review).
+func bankRecords() []record {
+	var rs []record
+	add := func(written, path, body string) { rs = append(rs, record{day(written), path, body}) }
+
+	add("2026-07-01", "CHANGELOG.md", "# Changelog\n\nControl-relevant changes to the config repository, with author attribution.\n")
+	for _, p := range []struct{ id, title, tested string }{
+		{"P1", "DNS or ledger outage", "2026-06-12"},
+		{"P3", "Unauthorized change on a protected branch", "2026-06-12"},
+		{"P5", "Rollback of a failed release", "2026-06-12"},
+	} {
+		add("2026-07-01", "records/incident-response/playbooks/"+p.id+".md",
+			md(fmt.Sprintf("title: %q\nlast_tested: %q\n", p.id+" "+p.title, rfc(p.tested)), "Steps, owners and escalation for "+p.title+".\n"))
+	}
+	add("2026-07-01", "records/incident-response/tabletop/2026-06-12.md",
+		md(fmt.Sprintf("date: %q\nscenario: \"Compromised maintainer account pushes to core-ledger\"\noutcome: \"passed; two follow-ups\"\n", rfc("2026-06-12")), "Participants: platform, security, payments on-call.\n"))
+	add("2026-07-01", "records/log-retention/s3-object-lock.json",
+		`{"ObjectLockConfiguration":{"ObjectLockEnabled":"Enabled","Rule":{"DefaultRetention":{"Mode":"COMPLIANCE","Years":7}}}}`+"\n")
+	add("2026-07-01", "records/log-retention/s3-lifecycle.json",
+		`{"Rules":[{"ID":"audit-7y","Status":"Enabled","Expiration":{"Days":2557},"Transitions":[{"Days":90,"StorageClass":"GLACIER"}]}]}`+"\n")
+
+	for _, r := range []struct{ written, period, completed, status string }{
+		{"2026-07-06", "2026-Q3", "2026-07-06", "completed"},
+		{"2026-10-07", "2026-Q4", "2026-10-07", "completed"},
+	} {
+		add(r.written, "records/access-reviews/"+r.period+".md", md(fmt.Sprintf(
+			"period: %q\nstatus: %s\nreviewer: \"Priya Natarajan (Security)\"\napprover: \"Daniel Reyes (CIO)\"\ncompleted_on: %q\nscope: \"GitHub org first-harbor, production clusters, AWS production accounts\"\n",
+			r.period, r.status, rfc(r.completed)), "Removed 3 stale collaborators; downgraded 1 admin to maintain.\n"))
+	}
+	add("2026-09-25", "records/privileged-activity-reviews/2026-Q3.md",
+		md("period: \"2026-Q3\"\nstatus: completed\nreviewer: \"Priya Natarajan (Security)\"\n", "Reviewed cluster-admin and break-glass use; no exceptions.\n"))
+	add("2026-11-12", "records/privileged-activity-reviews/2026-Q4.md",
+		md("period: \"2026-Q4\"\nstatus: in_progress\nreviewer: \"Priya Natarajan (Security)\"\n", "Break-glass use on 2026-11-03 still to be reviewed.\n"))
+
+	for _, t := range []struct{ date, result string }{
+		{"2026-07-14", "passed"}, {"2026-08-11", "passed"}, {"2026-09-15", "passed"}, {"2026-10-13", "passed"}, {"2026-11-10", "failed"},
+	} {
+		add(t.date, "records/backup-restore-tests/"+t.date+".md", md(fmt.Sprintf("date: %q\nsystem: core-ledger\nresult: %s\n", rfc(t.date), t.result), "Restore of the ledger database into the recovery account.\n"))
+	}
+	for _, d := range []string{"2026-07-30", "2026-08-30", "2026-09-29", "2026-10-14", "2026-10-30", "2026-11-15", "2026-11-22"} {
+		add(d, "records/log-integrity/"+d+".md", md(fmt.Sprintf("date: %q\nresult: passed\nchecked_files: 1440\n", rfc(d)), "sha256 of every audit log object matched its checksum file.\n"))
+	}
+	add("2026-08-03", "records/key-rotation/2026-08-03.md", md(fmt.Sprintf("date: %q\nkey: \"release-signing\"\nresult: rotated\n", rfc("2026-08-03")), ""))
+	add("2026-10-22", "records/emergency-changes/2026-10-21-ledger-hotfix.md",
+		md(fmt.Sprintf("change: \"core-ledger hotfix for rounding in FX settlement\"\ndate: %q\npost_review_completed: true\n", rfc("2026-10-21")), ""))
+	add("2026-11-11", "records/emergency-changes/2026-11-10-payments-hotfix.md",
+		md(fmt.Sprintf("change: \"payments-api hotfix disabling a failing fraud rule\"\ndate: %q\npost_review_completed: false\n", rfc("2026-11-10")), ""))
+	for _, s := range []struct{ release, date string }{{"payments-api v2.14.0", "2026-08-20"}, {"core-ledger v5.3.0", "2026-10-28"}} {
+		add(s.date, "records/security-signoff/"+s.date+".md", md(fmt.Sprintf("release: %q\ndate: %q\napprover: \"Director of Product Security\"\n", s.release, rfc(s.date)), ""))
+	}
+	add("2026-07-03", "records/cloud-iam/2026-Q3.md", md("period: \"2026-Q3\"\nstanding_admins: 2\njit_enabled: true\nmfa_enforced: true\n", ""))
+	add("2026-10-03", "records/cloud-iam/2026-Q4.md", md("period: \"2026-Q4\"\nstanding_admins: 2\njit_enabled: true\nmfa_enforced: true\n", ""))
+	return rs
+}
+
+// writeRecords writes every record written on or before at.
+func writeRecords(configDir string, at time.Time) error {
+	for _, r := range bankRecords() {
+		if r.written.After(at) {
+			continue
+		}
+		full := filepath.Join(configDir, filepath.FromSlash(r.path))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			return fmt.Errorf("demo: write record %s: %w", r.path, err)
+		}
+		if err := os.WriteFile(full, []byte(r.body), 0o644); err != nil {
+			return fmt.Errorf("demo: write record %s: %w", r.path, err)
+		}
+	}
+	return nil
+}
