@@ -60,19 +60,32 @@ func bankRecords() []record {
 			r.period, r.status, rfc(r.completed)), "Removed 3 stale collaborators; downgraded 1 admin to maintain.\n"))
 	}
 	add("2026-09-25", "records/privileged-activity-reviews/2026-Q3.md",
-		md("period: \"2026-Q3\"\nstatus: completed\nreviewer: \"Priya Natarajan (Security)\"\n", "Reviewed cluster-admin and break-glass use; no exceptions.\n"))
+		md("period: \"2026-Q3\"\nstatus: completed\nreviewer: \"Priya Natarajan (Security)\"\nunauthorized_secret_access: 0\n", "Reviewed cluster-admin and break-glass use; no exceptions.\n"))
 	add("2026-11-12", "records/privileged-activity-reviews/2026-Q4.md",
-		md("period: \"2026-Q4\"\nstatus: in_progress\nreviewer: \"Priya Natarajan (Security)\"\n", "Break-glass use on 2026-11-03 still to be reviewed.\n"))
+		md("period: \"2026-Q4\"\nstatus: in_progress\nreviewer: \"Priya Natarajan (Security)\"\nunauthorized_secret_access: 0\n", "Break-glass use on 2026-11-03 still to be reviewed.\n"))
 
 	for _, t := range []struct{ date, result string }{
 		{"2026-07-14", "passed"}, {"2026-08-11", "passed"}, {"2026-09-15", "passed"}, {"2026-10-13", "passed"}, {"2026-11-10", "failed"},
 	} {
 		add(t.date, "records/backup-restore-tests/"+t.date+".md", md(fmt.Sprintf("date: %q\nsystem: core-ledger\nresult: %s\n", rfc(t.date), t.result), "Restore of the ledger database into the recovery account.\n"))
 	}
-	for _, d := range []string{"2026-07-30", "2026-08-30", "2026-09-29", "2026-10-14", "2026-10-30", "2026-11-15", "2026-11-22"} {
-		add(d, "records/log-integrity/"+d+".md", md(fmt.Sprintf("date: %q\nresult: passed\nchecked_files: 1440\n", rfc(d)), "sha256 of every audit log object matched its checksum file.\n"))
+	// The daily integrity CronJob's output; it did not run for four days in
+	// September while its node pool was being replaced.
+	for d := day("2026-06-30"); d.Before(day("2026-12-31")); d = d.AddDate(0, 0, 1) {
+		if d.After(day("2026-09-07")) && d.Before(day("2026-09-12")) {
+			continue
+		}
+		s := d.Format(time.DateOnly)
+		add(s, "records/log-integrity/"+s+".md", md(fmt.Sprintf("date: %q\nresult: passed\nchecked_files: 1440\n", rfc(s)), "sha256 of every audit log object matched its checksum file.\n"))
 	}
-	add("2026-08-03", "records/key-rotation/2026-08-03.md", md(fmt.Sprintf("date: %q\nkey: \"release-signing\"\nresult: rotated\n", rfc("2026-08-03")), ""))
+	add("2026-08-03", "records/key-rotation/2026-08-03.md", md(fmt.Sprintf("date: %q\nkey: \"release-signing\"\nresult: rotated\nperformed_by: \"Platform on-call (Tomás Silva)\"\napproved_by: \"Director of Product Security\"\n", rfc("2026-08-03")), ""))
+	add("2026-10-20", "records/backup-restore-tests/2026-10-20-gitops.md", md(fmt.Sprintf("date: %q\nsystem: \"gitops cluster state (etcd snapshot)\"\nresult: passed\n", rfc("2026-10-20")), "Restored the prod cluster's etcd snapshot into the recovery cluster and re-synced from infra-gitops.\n"))
+	add("2026-07-01", "records/log-retention/s3-logging.json", `{"LoggingEnabled":{"TargetBucket":"fhb-audit-access-logs","TargetPrefix":"audit/"}}`+"\n")
+	add("2026-07-01", "records/log-retention/s3-replication.json", `{"ReplicationConfiguration":{"Role":"arn:aws:iam::111122223333:role/audit-replication","Rules":[{"ID":"to-eu-west-1","Status":"Enabled","Destination":{"Bucket":"arn:aws:s3:::fhb-audit-logs-eu-west-1"}},{"ID":"to-us-west-2","Status":"Enabled","Destination":{"Bucket":"arn:aws:s3:::fhb-audit-logs-us-west-2"}}]}}`+"\n")
+	add("2026-07-01", "deploy/k8s/audit-policy.yaml", "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n  - level: Metadata\n    resources:\n      - group: \"\"\n        resources: [\"secrets\", \"configmaps\"]\n  - level: RequestResponse\n    verbs: [\"create\", \"update\", \"patch\", \"delete\"]\n")
+	add("2026-07-01", "deploy/monitoring/prometheus-rules.yaml", "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata:\n  name: ledger\nspec:\n  groups:\n    - name: ledger\n      rules:\n        - alert: LedgerPostingLagHigh\n          expr: ledger_posting_lag_seconds > 300\n          labels: {severity: page, team: core-ledger}\n        - alert: PaymentsErrorRateHigh\n          expr: rate(payments_errors_total[5m]) > 0.05\n          labels: {severity: page, team: payments}\n")
+	add("2026-07-01", "docs/security/README.md", "# Security architecture\n\nRBAC, signing and audit logging design of the ledger and payments platform.\n")
+	add("2026-07-01", ".github/COMPLIANCE_ROADMAP.md", "# Compliance roadmap\n\n- 2026-Q4: GitHub and Kubernetes collectors in evident.\n")
 	add("2026-10-22", "records/emergency-changes/2026-10-21-ledger-hotfix.md",
 		md(fmt.Sprintf("change: \"core-ledger hotfix for rounding in FX settlement\"\ndate: %q\npost_review_completed: true\n", rfc("2026-10-21")), ""))
 	add("2026-11-11", "records/emergency-changes/2026-11-10-payments-hotfix.md",
