@@ -1,0 +1,144 @@
+package gitrepo
+
+// Data is the evidence the git.commits collector produces.
+type Data struct {
+	// Repository identifies what was read.
+	Repository Repository `json:"repository"`
+	// Period is the audit period id, e.g. "2026-Q4".
+	Period string `json:"period"`
+	// Commits are the commits in the period, newest committer date first.
+	Commits []Commit `json:"commits"`
+	// Summary counts the commits by signature outcome.
+	Summary Summary `json:"summary"`
+}
+
+// Repository identifies the repository and branch read.
+type Repository struct {
+	// ID is the source id from controls.yaml.
+	ID string `json:"id"`
+	// Path is the declared local path (as written in config), when local.
+	Path string `json:"path,omitempty"`
+	// URL is the clone URL, when cloned.
+	URL string `json:"url,omitempty"`
+	// Branch is the branch walked.
+	Branch string `json:"branch"`
+	// Head is the commit the branch pointed at.
+	Head string `json:"head"`
+}
+
+// Commit is one commit and its signature outcome.
+type Commit struct {
+	// SHA is the commit id.
+	SHA string `json:"sha"`
+	// Author is who wrote the change.
+	Author Person `json:"author"`
+	// Committer is who created the commit object.
+	Committer Person `json:"committer"`
+	// Parents are the parent commit ids; empty for a root commit.
+	Parents []string `json:"parents"`
+	// Merge is true when the commit has more than one parent.
+	Merge bool `json:"merge"`
+	// Subject is the first line of the message.
+	Subject string `json:"subject"`
+	// Signature is the outcome of checking the commit's signature.
+	Signature Signature `json:"signature"`
+}
+
+// Person is a git identity line.
+type Person struct {
+	// Name is the name as recorded.
+	Name string `json:"name"`
+	// Email is the email as recorded.
+	Email string `json:"email"`
+	// Date is the recorded time, RFC 3339 in UTC.
+	Date string `json:"date"`
+}
+
+// Signature is the outcome of checking one commit signature. Every field is
+// always present so assertions need no has() guards.
+type Signature struct {
+	// Kind is the signature format.
+	Kind Kind `json:"kind"`
+	// Status is the verification outcome against the trusted keys.
+	Status Status `json:"status"`
+	// Signer is the PGP primary key fingerprint (upper-case hex) or the SSH
+	// principal from allowed_signers; "" when the key is not trusted.
+	Signer string `json:"signer"`
+	// Key is the PGP signing key id (upper-case hex) or the SSH key
+	// fingerprint ("SHA256:...").
+	Key string `json:"key"`
+	// SignedAt is the PGP signature creation time (RFC 3339, UTC); "" for SSH,
+	// whose signatures carry no time.
+	SignedAt string `json:"signed_at"`
+	// KeyExpiredAt is when the signing key expired, if it has.
+	KeyExpiredAt string `json:"key_expired_at"`
+	// VerifiedAtSigning is true when the signature verifies and the key was
+	// valid (trusted, unexpired, unrevoked) when the signature was made.
+	VerifiedAtSigning bool `json:"verified_at_signing"`
+	// Note says why, when the status is not self-explanatory.
+	Note string `json:"note"`
+}
+
+// Kind is a signature format.
+type Kind string
+
+// Signature kinds.
+const (
+	// KindNone is an unsigned commit.
+	KindNone Kind = "none"
+	// KindPGP is an OpenPGP signature.
+	KindPGP Kind = "pgp"
+	// KindSSH is an SSH signature (sshsig).
+	KindSSH Kind = "ssh"
+	// KindX509 is an X.509 (gpgsm, CMS) signature.
+	KindX509 Kind = "x509"
+	// KindUnknown is a signature header in no format git knows.
+	KindUnknown Kind = "unknown"
+)
+
+// Status is a signature verification outcome.
+type Status string
+
+// Signature statuses.
+const (
+	// StatusNone: the commit is unsigned.
+	StatusNone Status = "none"
+	// StatusVerified: a trusted key made the signature while it was valid.
+	StatusVerified Status = "verified"
+	// StatusUnknownKey: the signing key is not trusted (or cannot be checked).
+	StatusUnknownKey Status = "unknown_key"
+	// StatusBad: the signature does not match the commit.
+	StatusBad Status = "bad"
+	// StatusExpiredKey: the signature was made after the key expired (or the
+	// signature itself has expired).
+	StatusExpiredKey Status = "expired_key"
+	// StatusRevokedKey: the signing key has been revoked.
+	StatusRevokedKey Status = "revoked_key"
+	// StatusError: the signature is malformed or could not be processed.
+	StatusError Status = "error"
+)
+
+// Statuses lists every status, in display order.
+var Statuses = []Status{StatusVerified, StatusNone, StatusUnknownKey, StatusBad, StatusExpiredKey, StatusRevokedKey, StatusError}
+
+// Summary counts the commits in the period by signature outcome.
+type Summary struct {
+	// Commits is the number of commits in the period.
+	Commits int `json:"commits"`
+	// Merges is the number of merge commits.
+	Merges int `json:"merges"`
+	// Signed is the number of commits carrying any signature.
+	Signed int `json:"signed"`
+	// Verified is the number of commits with status verified.
+	Verified int `json:"verified"`
+	// SignedPct is Signed/Commits in percent, one decimal; 0 without commits.
+	SignedPct float64 `json:"signed_pct"`
+	// VerifiedPct is Verified/Commits in percent, one decimal; 0 without commits.
+	VerifiedPct float64 `json:"verified_pct"`
+	// ByStatus counts commits per status; every status is present.
+	ByStatus map[Status]int `json:"by_status"`
+	// Unsigned lists the shas of unsigned commits.
+	Unsigned []string `json:"unsigned"`
+	// Unverified lists the shas of every commit whose status is not verified.
+	Unverified []string `json:"unverified"`
+}
