@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -49,6 +50,20 @@ type Data struct {
 	ExitCode int      `json:"exit_code"`
 	Stdout   any      `json:"stdout"`
 	Stderr   string   `json:"stderr"`
+}
+
+// startError names the program as declared, not its resolved absolute path,
+// so the evidence reads the same wherever the config repository is checked out.
+func startError(prog string, err error) error {
+	var pe *fs.PathError
+	var ee *exec.Error
+	switch {
+	case errors.As(err, &ee):
+		err = ee.Err
+	case errors.As(err, &pe):
+		err = pe.Err
+	}
+	return fmt.Errorf("cannot start %s: %w", prog, err)
 }
 
 // Collect runs the command and records what it printed.
@@ -107,10 +122,8 @@ func (c *Collector) Collect(ctx context.Context, req collect.Request) (*collect.
 		return nil, collect.Errorf(collect.KindTransient, step, fmt.Errorf("timed out after %s", timeout))
 	case errors.As(err, &exitErr):
 		data.ExitCode = exitErr.ExitCode()
-	case errors.Is(err, exec.ErrNotFound) || errors.Is(err, errors.ErrUnsupported):
-		return nil, collect.Errorf(collect.KindNotFound, step, err)
 	case err != nil:
-		return nil, collect.Errorf(collect.KindNotFound, step, err)
+		return nil, collect.Errorf(collect.KindNotFound, step, startError(argv[0], err))
 	}
 	out := stdout.Bytes()
 	if len(out) > maxStdout {
