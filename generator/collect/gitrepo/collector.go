@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -116,7 +117,7 @@ func (Collector) Collect(ctx context.Context, req collect.Request) (*collect.Res
 	if err != nil {
 		return nil, collect.Errorf(errKind(err), step+": open repository", err)
 	}
-	prov.Reads = append(prov.Reads, openRead)
+	prov.Reads = append(reads, openRead)
 	ref, err := repo.Reference(plumbing.NewBranchReferenceName(branch), true)
 	if err != nil {
 		kind := collect.KindInvalid
@@ -127,7 +128,6 @@ func (Collector) Collect(ctx context.Context, req collect.Request) (*collect.Res
 	}
 	head := ref.Hash()
 	prov.Reads = append(prov.Reads, collect.Read{Method: "resolve", Target: "refs/heads/" + branch, Status: "ok"})
-	prov.Reads = append(prov.Reads, reads...)
 
 	w := walker{repo: repo, trust: tr, period: req.Period, now: now}
 	commits, walked, shallow, err := w.walk(ctx, head)
@@ -166,7 +166,7 @@ func openRepo(ctx context.Context, baseDir string, src *catalog.GitSource, branc
 			p = filepath.Join(baseDir, p)
 		}
 		if _, err := os.Stat(p); err != nil {
-			return nil, collect.Read{}, err
+			return nil, collect.Read{}, declaredPath(err, src.Path)
 		}
 		repo, err := git.PlainOpenWithOptions(p, &git.PlainOpenOptions{EnableDotGitCommonDir: true})
 		if err != nil {
@@ -272,9 +272,20 @@ func readKeyFile(baseDir, f string) (data []byte, sum string, err error) {
 	}
 	data, err = os.ReadFile(p)
 	if err != nil {
-		return nil, "", err
+		return nil, "", declaredPath(err, f)
 	}
 	return data, sha256Hex(data), nil
+}
+
+// declaredPath makes a path error name the path as declared in config: an
+// absolute path would make the same failure record different evidence bytes
+// depending on where the config repository is checked out.
+func declaredPath(err error, declared string) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return &fs.PathError{Op: pe.Op, Path: declared, Err: pe.Err}
+	}
+	return err
 }
 
 // verify classifies a commit's signature. The format is chosen by the

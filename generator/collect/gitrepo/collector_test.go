@@ -93,6 +93,11 @@ func TestTypedErrors(t *testing.T) {
 			if !strings.Contains(err.Error(), tc.msg) {
 				t.Errorf("error %q does not mention %q", err, tc.msg)
 			}
+			// Errors end up in evidence: they must not depend on where the
+			// config was checked out.
+			if strings.Contains(err.Error(), f.dir) {
+				t.Errorf("error %q names the absolute base directory", err)
+			}
 		})
 	}
 }
