@@ -54,8 +54,9 @@ type ManifestItem struct {
 	Source    string `json:"source,omitempty"`
 	Period    string `json:"period"`
 	Complete  bool   `json:"complete"`
-	// Run is the id of the run that last wrote the file; items of earlier
-	// periods stay in the tree, unchanged, so nothing is ever deleted.
+	// Run is the id of the run that last collected the file. Items of
+	// earlier periods stay in the tree, unchanged, so nothing is ever
+	// deleted; check uses only items this run collected.
 	Run string `json:"run"`
 }
 

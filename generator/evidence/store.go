@@ -270,7 +270,7 @@ func (s *Store) Commit(run Run) (*Snapshot, error) {
 			mi.Collector, mi.Source, mi.Period = it.Collector, it.Source, it.Period
 			mi.Complete = it.Provenance.Complete && it.Provenance.Error == nil
 		}
-		if written[path] && (prevItems[path].SHA256 != mi.SHA256 || prevItems[path].Run == "") {
+		if written[path] {
 			mi.Run = run.RunID
 		}
 		m.Items = append(m.Items, mi)

@@ -26,13 +26,13 @@ func writeTree(t *testing.T, files map[string]string) string {
 }
 
 var records = map[string]string{
-	"access-reviews/2026-Q3.md":        "---\nperiod: 2026-Q3\nstatus: completed\nreviewer: Ana\ncompleted_on: 2026-09-20\n---\n# Review\n",
-	"access-reviews/2026-Q4.md":        "---\nperiod: 2026-Q4\nstatus: in_progress\n---\n",
-	"access-reviews/notes.txt":         "not a record",
-	"records/log-retention/s3.json":    `{"ObjectLockConfiguration":{"ObjectLockEnabled":"Enabled"}}`,
-	"records/deep/a/b/tabletop.yaml":   "date: 2026-08-01\nresult: passed\n",
-	"records/broken.yaml":              "a: [\n",
-	".git/access-reviews/ignored.md":   "---\nperiod: x\n---\n",
+	"access-reviews/2026-Q3.md":      "---\nperiod: 2026-Q3\nstatus: completed\nreviewer: Ana\ncompleted_on: 2026-09-20\n---\n# Review\n",
+	"access-reviews/2026-Q4.md":      "---\nperiod: 2026-Q4\nstatus: in_progress\n---\n",
+	"access-reviews/notes.txt":       "not a record",
+	"records/log-retention/s3.json":  `{"ObjectLockConfiguration":{"ObjectLockEnabled":"Enabled"}}`,
+	"records/deep/a/b/tabletop.yaml": "date: 2026-08-01\nresult: passed\n",
+	"records/broken.yaml":            "a: [\n",
+	".git/access-reviews/ignored.md": "---\nperiod: x\n---\n",
 }
 
 func TestContract(t *testing.T) {
