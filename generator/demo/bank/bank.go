@@ -34,6 +34,7 @@ type Options struct {
 }
 
 // Bank is the generated world: its repositories, people and trust files.
+// It is not safe for concurrent use.
 type Bank struct {
 	Repos          []Repo    // the repositories, in a fixed order
 	PGPKeyring     string    // path of the armored public keyring trusted for commit signatures
@@ -71,6 +72,11 @@ func New(opts Options) (*Bank, error) {
 	if err != nil {
 		return nil, fmt.Errorf("demo bank: %w", err)
 	}
+	for _, id := range []string{CoreLedger, PaymentsAPI, InfraGitops} {
+		if _, err := os.Stat(filepath.Join(dir, "repos", id)); err == nil {
+			return nil, fmt.Errorf("demo bank: %s already exists", filepath.Join(dir, "repos", id))
+		}
+	}
 	b := &Bank{
 		PGPKeyring:     filepath.Join(dir, "keys", "trusted-pgp-keys.asc"),
 		AllowedSigners: filepath.Join(dir, "keys", "allowed_signers"),
@@ -90,9 +96,6 @@ func New(opts Options) (*Bank, error) {
 	}
 	for _, id := range []string{CoreLedger, PaymentsAPI, InfraGitops} {
 		path := filepath.Join(dir, "repos", id)
-		if _, err := os.Stat(path); err == nil {
-			return nil, fmt.Errorf("demo bank: %s already exists", path)
-		}
 		if _, err := git.PlainInitWithOptions(path, &git.PlainInitOptions{
 			InitOptions: git.InitOptions{DefaultBranch: plumbing.NewBranchReferenceName(mainBranch)},
 		}); err != nil {
@@ -103,7 +106,10 @@ func New(opts Options) (*Bank, error) {
 		if err != nil {
 			return nil, fmt.Errorf("demo bank: open %s: %w", id, err)
 		}
-		st := newStagedStorage(filesystem.NewStorage(dot, cache.NewObjectLRUDefault()))
+		st, err := newStagedStorage(filesystem.NewStorage(dot, cache.NewObjectLRUDefault()))
+		if err != nil {
+			return nil, fmt.Errorf("demo bank: open %s: %w", id, err)
+		}
 		r, err := git.Open(st, wt)
 		if err != nil {
 			return nil, fmt.Errorf("demo bank: open %s: %w", id, err)

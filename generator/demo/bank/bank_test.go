@@ -55,6 +55,7 @@ func heads(t testing.TB, b *bank.Bank) map[string]string {
 }
 
 func TestSameSeedSameRepositories(t *testing.T) {
+	t.Parallel()
 	a := generate(t, 1, t.TempDir())
 	b := generate(t, 1, t.TempDir())
 	c := generate(t, 2, t.TempDir())
@@ -92,6 +93,7 @@ func TestSameSeedSameRepositories(t *testing.T) {
 }
 
 func TestAdvanceInStepsEqualsAllAtOnce(t *testing.T) {
+	t.Parallel()
 	full := generate(t, 5, t.TempDir())
 	inc, err := bank.New(bank.Options{Seed: 5, Dir: t.TempDir()})
 	if err != nil {
@@ -99,7 +101,7 @@ func TestAdvanceInStepsEqualsAllAtOnce(t *testing.T) {
 	}
 	openPRStops := 0
 	// An odd step lands inside pull requests, between their commits and merge.
-	for at := inc.Start; ; at = at.Add(3*24*time.Hour + 13*time.Hour + 37*time.Minute) {
+	for at := inc.Start; ; at = at.Add(4*24*time.Hour + 13*time.Hour + 37*time.Minute) {
 		if at.After(inc.End) {
 			at = inc.End
 		}
@@ -108,7 +110,7 @@ func TestAdvanceInStepsEqualsAllAtOnce(t *testing.T) {
 				t.Fatalf("AdvanceTo(%s): %v", at, err)
 			}
 		}
-		openPRStops += checkStop(t, inc, at)
+		openPRStops += checkStop(t, inc, at, openPRStops < 3)
 		if at.Equal(inc.End) {
 			break
 		}
@@ -132,15 +134,16 @@ func TestAdvanceInStepsEqualsAllAtOnce(t *testing.T) {
 
 // checkStop verifies the repositories after AdvanceTo(at): exactly the
 // commits dated up to at exist, main points at the last commit on main, an
-// open PR's branch points at its last commit, and the worktree is clean.
-// It returns how many PRs were open.
-func checkStop(t *testing.T, b *bank.Bank, at time.Time) (openPRs int) {
+// open PR's branch points at its last commit, and (when status is set, as
+// it is slow) the worktree is clean. It returns how many PRs were open.
+func checkStop(t *testing.T, b *bank.Bank, at time.Time, status bool) (openPRs int) {
 	t.Helper()
+	plan := b.Planned()
 	for _, r := range b.Repos {
 		repo := open(t, r.Path)
 		var lastMain string
 		prTip := map[string]string{}
-		for _, c := range b.Planned() {
+		for _, c := range plan {
 			if c.Repo != r.ID {
 				continue
 			}
@@ -180,7 +183,7 @@ func checkStop(t *testing.T, b *bank.Bank, at time.Time) (openPRs int) {
 			}
 			openPRs++
 		}
-		if len(prTip) > 0 {
+		if len(prTip) > 0 && status {
 			w, err := repo.Worktree()
 			if err != nil {
 				t.Fatal(err)
@@ -205,6 +208,7 @@ func quarter(c bank.PlannedCommit) string {
 }
 
 func TestPlanTellsTheStory(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	b := generate(t, 11, dir)
 	plan := b.Planned()

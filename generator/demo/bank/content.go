@@ -1,6 +1,8 @@
 package bank
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"math/rand/v2"
 	"sort"
@@ -25,6 +27,16 @@ func (t *tree) appendBlock(path, head, block string) {
 	t.files[path] = strings.TrimRight(cur, "\n") + "\n\n" + strings.TrimSpace(block) + "\n"
 }
 
+// appendLine adds a line to a list at the end of a file, creating it with
+// head when it does not exist yet.
+func (t *tree) appendLine(path, head, line string) {
+	cur, ok := t.files[path]
+	if !ok {
+		cur = head
+	}
+	t.files[path] = cur + line + "\n"
+}
+
 // step is one commit of a piece of work.
 type step struct {
 	subject string
@@ -42,6 +54,9 @@ type work struct {
 	steps     []step
 	preferred []string  // person IDs who usually do this kind of work; empty means anyone
 	notBefore time.Time // the story only makes sense after this date
+
+	pr     int     // PR number, assigned when the planner takes the work up
+	author *Person // who opens the PR
 }
 
 // repoModel produces the content history of one repository.
@@ -96,12 +111,11 @@ func (c *changelog) render() string {
 
 // knob is a configuration value that changes over time through small PRs.
 type knob struct {
-	key    string
-	values []string // successive values; values[0] is the initial one
-	pos    int
-	typ    string // conventional-commit type for changes to it
-	scope  string
-	why    string // body sentence explaining the change
+	key     string
+	values  []string // successive values; values[0] is the initial one
+	pos     int
+	subject string // commit subject; %s is the new value
+	why     string // body sentence explaining the change
 }
 
 func (k *knob) cur() string { return k.values[k.pos] }
@@ -143,6 +157,21 @@ func renderGoMod(module, goVersion string, deps []*dep) string {
 	return b.String()
 }
 
+// renderGoSum writes go.sum lines whose hashes are derived from the module
+// path and version, so a bump changes go.sum the way it does for real.
+func renderGoSum(deps []*dep) string {
+	sorted := append([]*dep(nil), deps...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].path < sorted[j].path })
+	var b strings.Builder
+	for _, d := range sorted {
+		for _, suffix := range []string{"", "/go.mod"} {
+			sum := sha256.Sum256([]byte(d.path + "@" + d.version() + suffix))
+			fmt.Fprintf(&b, "%s %s%s h1:%s\n", d.path, d.version(), suffix, base64.StdEncoding.EncodeToString(sum[:]))
+		}
+	}
+	return b.String()
+}
+
 // codeItem is a hand-written Go change: a function added to a package file,
 // optionally with its unit test.
 type codeItem struct {
@@ -154,17 +183,37 @@ type codeItem struct {
 	preferred         []string
 }
 
+// funcName returns the name of the first function or method in code.
+func funcName(code string) string {
+	for _, line := range strings.Split(code, "\n") {
+		rest, ok := strings.CutPrefix(line, "func ")
+		if !ok {
+			continue
+		}
+		if strings.HasPrefix(rest, "(") {
+			rest = rest[strings.Index(rest, ")")+2:]
+		}
+		return rest[:strings.IndexAny(rest, "([")]
+	}
+	return ""
+}
+
 // pkgOf returns the Go package name of a file path.
 func pkgOf(file string) string {
 	parts := strings.Split(file, "/")
 	return parts[len(parts)-2]
 }
 
+// slugify makes a branch-name suffix, cut at a word boundary the way
+// people shorten branch names.
 func slugify(s string) string {
 	var b strings.Builder
 	dash := false
 	for _, r := range strings.ToLower(s) {
 		if b.Len() >= 40 {
+			if cut := strings.LastIndexByte(b.String()[:40], '-'); cut > 0 {
+				return b.String()[:cut]
+			}
 			break
 		}
 		switch {

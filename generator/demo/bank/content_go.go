@@ -19,10 +19,12 @@ type goRepo struct {
 	knobs      []*knob
 	configPath string
 	configHead string
+	configDoc  string // markdown file recording why config values changed
 	deps       []*dep
 	migrations []migrationItem
 	nextMig    int
 	chores     []*work
+	queued     []*work // follow-ups the story needs, taken first once due
 	importMsg  string
 }
 
@@ -41,7 +43,10 @@ func (g *goRepo) initial() (string, string) {
 }
 
 func (g *goRepo) renderConfig() { g.set(g.configPath, yamlKnobs(g.configHead, g.knobs)) }
-func (g *goRepo) renderGoMod()  { g.set("go.mod", renderGoMod(g.module, g.goVersion, g.deps)) }
+func (g *goRepo) renderGoMod() {
+	g.set("go.mod", renderGoMod(g.module, g.goVersion, g.deps))
+	g.set("go.sum", renderGoSum(g.deps))
+}
 
 // shuffle randomises the order in which hand-written work is picked up, so a
 // different seed tells a different (but equally plausible) story.
@@ -50,26 +55,42 @@ func (g *goRepo) shuffle(rng *rand.Rand) {
 	rng.Shuffle(len(g.chores), func(i, j int) { g.chores[i], g.chores[j] = g.chores[j], g.chores[i] })
 }
 
+// next picks the next PR. Dependency bumps come at a steady rate; the
+// hand-written work is drawn in proportion to what is left of each kind, so
+// features, config changes and chores are spread over both quarters
+// instead of the features all landing first.
 func (g *goRepo) next(rng *rand.Rand, at time.Time) *work {
-	for {
-		switch r := rng.Float64(); {
-		case r < 0.50 && len(g.code) > 0:
-			it := g.code[0]
-			g.code = g.code[1:]
-			return g.codeWork(rng, it)
-		case r < 0.64:
-			if w := g.knobWork(rng); w != nil {
-				return w
-			}
-		case r < 0.82:
-			return g.depWork(rng)
-		case r < 0.90 && g.nextMig < len(g.migrations):
-			return g.migrationWork()
-		case r >= 0.90 && len(g.chores) > 0:
-			w := g.chores[0]
-			g.chores = g.chores[1:]
-			return w
-		}
+	if len(g.queued) > 0 && !g.queued[0].notBefore.After(at) {
+		w := g.queued[0]
+		g.queued = g.queued[1:]
+		return w
+	}
+	openKnobs := 0
+	for _, k := range g.knobs {
+		openKnobs += len(k.values) - 1 - k.pos
+	}
+	left := []int{len(g.code), openKnobs, len(g.migrations) - g.nextMig, len(g.chores)}
+	total := 0
+	for _, n := range left {
+		total += n
+	}
+	if total == 0 || rng.Float64() < 0.2 {
+		return g.depWork(rng)
+	}
+	x := rng.IntN(total)
+	switch {
+	case x < left[0]:
+		it := g.code[0]
+		g.code = g.code[1:]
+		return g.codeWork(rng, it)
+	case x < left[0]+left[1]:
+		return g.knobWork(rng)
+	case x < left[0]+left[1]+left[2]:
+		return g.migrationWork()
+	default:
+		w := g.chores[0]
+		g.chores = g.chores[1:]
+		return w
 	}
 }
 
@@ -91,7 +112,7 @@ func (g *goRepo) codeWork(rng *rand.Rand, it codeItem) *work {
 		}
 	}})
 	if separateTest {
-		w.steps = append(w.steps, step{subject: fmt.Sprintf("test(%s): cover %s", it.scope, it.title), apply: func(t *tree) {
+		w.steps = append(w.steps, step{subject: fmt.Sprintf("test(%s): add unit test for %s", it.scope, funcName(it.code)), apply: func(t *tree) {
 			t.appendBlock(testFile, testHead, it.test)
 		}})
 	}
@@ -117,13 +138,22 @@ func (g *goRepo) knobWork(rng *rand.Rand) *work {
 	}
 	k := pick(rng, open)
 	from, to := k.cur(), k.values[k.pos+1]
-	_, key, _ := strings.Cut(k.key, ".")
-	title := fmt.Sprintf("%s(%s): set %s to %s", k.typ, k.scope, key, to)
-	return &work{
-		title: title, slug: slugify(k.scope + " " + key), section: "Changed", clChance: 0.7,
+	title := fmt.Sprintf(k.subject, strings.Trim(to, `"`))
+	_, short, _ := strings.Cut(title, ": ")
+	w := &work{
+		title: title, slug: slugify(short), section: "Changed", clChance: 0.8,
 		entry: fmt.Sprintf("`%s` is now %s (was %s)", k.key, to, from),
 		steps: []step{{subject: title, body: k.why, apply: func(*tree) { k.pos++; g.renderConfig() }}},
 	}
+	// Reviewers often ask for the change to be recorded in the config
+	// history doc before they approve.
+	if rng.Float64() < 0.45 {
+		w.steps = append(w.steps, step{subject: "docs: record the " + k.key + " change", apply: func(t *tree) {
+			t.appendLine(g.configDoc, "# Configuration history\n\nWhy each runtime setting has the value it has. Newest last.\n\n",
+				fmt.Sprintf("- `%s`: %s → %s. %s", k.key, strings.Trim(from, `"`), strings.Trim(to, `"`), k.why))
+		}})
+	}
+	return w
 }
 
 func (g *goRepo) depWork(rng *rand.Rand) *work {
@@ -138,9 +168,13 @@ func (g *goRepo) depWork(rng *rand.Rand) *work {
 	}
 	to := nd.version()
 	title := fmt.Sprintf("build(deps): bump %s from %s to %s", d.path, strings.TrimPrefix(from, "v"), strings.TrimPrefix(to, "v"))
-	short := d.path[strings.LastIndex(d.path, "/")+1:]
+	parts := strings.Split(d.path, "/")
+	short := parts[len(parts)-1]
+	if len(parts) > 1 && len(short) >= 2 && short[0] == 'v' && short[1] >= '0' && short[1] <= '9' {
+		short = parts[len(parts)-2] // github.com/jackc/pgx/v5 -> pgx
+	}
 	return &work{
-		title: title, slug: slugify("bump " + short + " " + to), section: "Changed", clChance: 0.5,
+		title: title, slug: slugify("bump " + short + " " + to), section: "Changed", clChance: 0.6,
 		entry: fmt.Sprintf("Bump %s to %s", d.path, to),
 		steps: []step{{subject: title, apply: func(*tree) { *d = nd; g.renderGoMod() }}},
 	}

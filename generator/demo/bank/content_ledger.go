@@ -9,6 +9,7 @@ func newCoreLedger() *goRepo {
 		goVersion:  "1.24",
 		version:    [3]int{1, 12, 0},
 		configPath: "config/ledger.yaml",
+		configDoc:  "docs/configuration-history.md",
 		configHead: "# Runtime configuration for ledgerd. Changes go through pull request review (ITGC CM-02).\n",
 		importMsg:  "History before the migration to GitHub Enterprise is archived in\nbitbucket.firstharbor.bank/core/core-ledger (read-only).\n",
 		cl: changelog{
@@ -23,12 +24,12 @@ func newCoreLedger() *goRepo {
 			{path: "golang.org/x/sync", maj: 0, minor: 12, patch: 0},
 		},
 		knobs: []*knob{
-			{key: "posting.workers", values: []string{"8", "12", "16"}, typ: "perf", scope: "posting", why: "Month-end volume pushed posting lag above the 5 minute SLO; the database has headroom."},
-			{key: "posting.suspense_account", values: []string{`"1999-000"`, `"1999-100"`}, typ: "fix", scope: "posting", why: "Finance moved unmapped items to a dedicated suspense account per the Q3 chart-of-accounts change."},
-			{key: "recon.tolerance", values: []string{`"0.01"`, `"0.00"`}, typ: "fix", scope: "recon", why: "Controllership asked for exact matching; penny differences must surface as breaks."},
-			{key: "recon.schedule", values: []string{`"0 2 * * *"`, `"30 1 * * *"`, `"0 1 * * *"`}, typ: "chore", scope: "recon", why: "Run reconciliation before the overnight GL upload window."},
-			{key: "glexport.batch_size", values: []string{"5000", "10000"}, typ: "perf", scope: "glexport", why: "Fewer round trips to the GL upload endpoint."},
-			{key: "db.max_conns", values: []string{"20", "30", "40"}, typ: "chore", scope: "db", why: "Matches the new posting worker count plus headroom for reconciliation."},
+			{key: "posting.workers", subject: "perf(posting): run %s posting workers", values: []string{"8", "12", "16"}, why: "Month-end volume pushed posting lag above the 5 minute SLO; the database has headroom."},
+			{key: "posting.suspense_account", subject: "fix(posting): book unmapped items to suspense account %s", values: []string{`"1999-000"`, `"1999-100"`}, why: "Finance moved unmapped items to a dedicated suspense account per the Q3 chart-of-accounts change."},
+			{key: "recon.tolerance", subject: "fix(recon): set the matching tolerance to %s", values: []string{`"0.01"`, `"0.00"`}, why: "Controllership asked for exact matching; penny differences must surface as breaks."},
+			{key: "recon.schedule", subject: "chore(recon): run reconciliation on cron %s", values: []string{`"0 2 * * *"`, `"30 1 * * *"`, `"0 1 * * *"`}, why: "Run reconciliation before the overnight GL upload window."},
+			{key: "glexport.batch_size", subject: "perf(glexport): upload the GL export in batches of %s", values: []string{"5000", "10000"}, why: "Fewer round trips to the GL upload endpoint."},
+			{key: "db.max_conns", subject: "chore(db): raise the connection pool to %s", values: []string{"20", "30", "40"}, why: "Matches the new posting worker count plus headroom for reconciliation."},
 		},
 		migrations: []migrationItem{
 			{name: "add_entry_reference_index", title: "index journal entries by external reference", sql: "CREATE INDEX CONCURRENTLY IF NOT EXISTS journal_entries_reference_idx\n    ON journal_entries (reference);"},
@@ -297,6 +298,67 @@ func ManualJournal(ctx context.Context, em Emitter, entryID, preparer, approver 
 		return fmt.Errorf("audit manual journal %s: %v", entryID, err)
 	}
 	return nil
+}`},
+		{typ: "feat", scope: "ledger", title: "make posting idempotent on the external reference", file: "internal/ledger/journal.go", code: `// PostOnce posts e unless an entry with the same reference exists; upstream
+// systems retry on timeouts and must not double-post.
+func (j *Journal) PostOnce(ctx context.Context, e Entry) (posted bool, err error) {
+	exists, err := j.store.HasReference(ctx, e.Reference)
+	if err != nil {
+		return false, fmt.Errorf("check reference %s: %v", e.Reference, err)
+	}
+	if exists {
+		return false, nil
+	}
+	return true, j.Post(ctx, e)
+}`},
+		{typ: "fix", scope: "glexport", title: "write CRLF line endings for the GL upload", file: "internal/glexport/export.go", code: `// newWriter uses CRLF because the corporate GL loader rejects files with
+// bare LF line endings (INC-8714).
+func newWriter(out io.Writer) *csv.Writer {
+	w := csv.NewWriter(out)
+	w.UseCRLF = true
+	return w
+}`},
+		{typ: "feat", scope: "recon", title: "escalate breaks open for more than five business days", file: "internal/recon/aging.go", code: `// overdue returns breaks older than five business days; controllership
+// must review them before month-end sign-off.
+func overdue(breaks []Break, today time.Time) []Break {
+	var out []Break
+	for _, b := range breaks {
+		if businessDaysBetween(b.OpenedOn, today) > 5 {
+			out = append(out, b)
+		}
+	}
+	return out
+}`},
+		{typ: "fix", scope: "interest", title: "stop accruing interest on closed accounts", file: "internal/interest/accrual.go", code: `// accrues reports whether a should accrue on day; closed accounts kept
+// accruing until the nightly purge, overstating interest expense.
+func accrues(a Account, day time.Time, closed *time.Time) bool {
+	return closed == nil || day.Before(*closed)
+}`},
+		{typ: "feat", scope: "server", title: "serve account balances as of a business date", file: "internal/server/balance.go", code: `// balanceAsOf answers GET /v1/accounts/{id}/balance?as_of=YYYY-MM-DD from
+// posted lines only, so the figure matches the GL export for that date.
+func (s *Server) balanceAsOf(w http.ResponseWriter, r *http.Request) {
+	day, err := time.Parse(time.DateOnly, r.URL.Query().Get("as_of"))
+	if err != nil {
+		http.Error(w, "as_of must be YYYY-MM-DD", http.StatusBadRequest)
+		return
+	}
+	bal, err := s.ledger.BalanceAt(r.Context(), r.PathValue("id"), day)
+	if err != nil {
+		http.Error(w, "balance unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	writeJSON(w, http.StatusOK, bal)
+}`},
+		{typ: "fix", scope: "server", title: "require service tokens on admin endpoints", file: "internal/server/auth.go", section: "Security", code: `// requireService rejects admin calls without a valid service token; the
+// admin routes were reachable with any authenticated user session.
+func requireService(v TokenVerifier, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := v.Verify(r.Context(), r.Header.Get("Authorization")); err != nil {
+			http.Error(w, "forbidden", http.StatusForbidden)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }`},
 	}
 	return g

@@ -9,6 +9,7 @@ func newPaymentsAPI() *goRepo {
 		goVersion:  "1.24",
 		version:    [3]int{2, 7, 3},
 		configPath: "config/limits.yaml",
+		configDoc:  "docs/limits-history.md",
 		configHead: "# Payment limits and cut-offs. Values are approved by Treasury; see docs/limits-policy.md.\n",
 		importMsg:  "History before the migration to GitHub Enterprise is archived in\nbitbucket.firstharbor.bank/pay/payments-api (read-only).\n",
 		cl: changelog{
@@ -24,13 +25,13 @@ func newPaymentsAPI() *goRepo {
 			{path: "google.golang.org/grpc", maj: 1, minor: 71, patch: 0},
 		},
 		knobs: []*knob{
-			{key: "ach.same_day_cutoff_buffer", values: []string{"30m", "45m", "60m"}, typ: "fix", scope: "ach", why: "Two same-day files missed the Fed window last month; Treasury approved a larger buffer."},
-			{key: "ach.max_batch_entries", values: []string{"5000", "10000"}, typ: "perf", scope: "ach", why: "Payroll customers submit batches above the old limit."},
-			{key: "wire.dual_control_threshold_usd", values: []string{"100000", "50000"}, typ: "fix", scope: "wire", why: "Lowered per the Q3 wire fraud risk assessment (RISK-2291)."},
-			{key: "wire.review_threshold_usd", values: []string{"25000", "20000"}, typ: "fix", scope: "wire", why: "Aligns manual review with the new dual-control threshold."},
-			{key: "fraud.velocity_window", values: []string{"24h", "72h"}, typ: "feat", scope: "fraud", why: "Account-takeover patterns spread transfers over several days."},
-			{key: "api.rate_limit_rps", values: []string{"200", "400", "300"}, typ: "chore", scope: "api", why: "Capacity test results from the October load test."},
-			{key: "limits.default_daily_usd", values: []string{"50000", "75000"}, typ: "feat", scope: "limits", why: "Approved by the Credit Risk Committee on 2026-09-17."},
+			{key: "ach.same_day_cutoff_buffer", subject: "fix(ach): submit same-day files %s before the Fed cutoff", values: []string{"30m", "45m", "60m"}, why: "Two same-day files missed the Fed window last month; Treasury approved a larger buffer."},
+			{key: "ach.max_batch_entries", subject: "perf(ach): allow %s entries per batch", values: []string{"5000", "10000"}, why: "Payroll customers submit batches above the old limit."},
+			{key: "wire.dual_control_threshold_usd", subject: "fix(wire): require dual control from $%s", values: []string{"100000", "50000"}, why: "Lowered per the Q3 wire fraud risk assessment (RISK-2291)."},
+			{key: "wire.review_threshold_usd", subject: "fix(wire): send wires above $%s to manual review", values: []string{"25000", "20000"}, why: "Aligns manual review with the new dual-control threshold."},
+			{key: "fraud.velocity_window", subject: "feat(fraud): widen the velocity window to %s", values: []string{"24h", "72h"}, why: "Account-takeover patterns spread transfers over several days."},
+			{key: "api.rate_limit_rps", subject: "chore(api): set the rate limit to %s requests per second", values: []string{"200", "400", "300"}, why: "Capacity test results from the October load test."},
+			{key: "limits.default_daily_usd", subject: "feat(limits): raise the default daily limit to $%s", values: []string{"50000", "75000"}, why: "Approved by the Credit Risk Committee on 2026-09-17."},
 		},
 	}
 	g.set("README.md", "# payments-api\n\nOriginates ACH batches and wires for First Harbor Bank customers and exposes the\npayments REST API used by online banking.\n\nOwners: @first-harbor-bank/payments-team. Every change needs an approving review\nfrom a code owner; limit changes in config/limits.yaml also need Treasury sign-off.\n")
@@ -226,6 +227,64 @@ func validate(next http.Handler) http.Handler {
 			http.Error(w, fmt.Sprintf("invalid request: %v", err), http.StatusBadRequest)
 			return
 		}
+		next.ServeHTTP(w, r)
+	})
+}`},
+		{typ: "feat", scope: "ach", title: "offer same-day ACH to payroll customers", file: "internal/ach/batch.go", code: `// sameDayEligible limits same-day ACH to enrolled payroll companies and
+// entries under the Nacha same-day per-entry limit.
+func sameDayEligible(b Batch, enrolled map[string]bool) bool {
+	if !enrolled[b.CompanyID] {
+		return false
+	}
+	for _, e := range b.Entries {
+		if e.Amount.GreaterThan(sameDayEntryLimit) {
+			return false
+		}
+	}
+	return true
+}`},
+		{typ: "fix", scope: "ach", title: "freeze accounts on R02 and R03 returns", file: "internal/ach/returns.go", code: `// handleReturn freezes the receiving account reference on "account
+// closed" and "no account" returns so we stop originating to it.
+func (s *Submitter) handleReturn(ctx context.Context, code, acct string) error {
+	switch code {
+	case "R02", "R03":
+		if err := s.accounts.Freeze(ctx, acct, "ach-return-"+code); err != nil {
+			return fmt.Errorf("freeze after %s: %v", code, err)
+		}
+	}
+	return nil
+}`},
+		{typ: "feat", scope: "wire", title: "allow cancelling wires that are still pending release", file: "internal/wire/transfer.go", code: `// Cancel withdraws a wire before release; once released it can only be
+// recalled through the Fed, which this does not attempt.
+func (s *Service) Cancel(ctx context.Context, id, by string) error {
+	t, err := s.store.Get(ctx, id)
+	if err != nil {
+		return fmt.Errorf("cancel wire %s: %v", id, err)
+	}
+	if t.Status != StatusPending {
+		return fmt.Errorf("cancel wire %s: status is %s", id, t.Status)
+	}
+	return s.store.SetStatus(ctx, id, StatusCancelled, by)
+}`},
+		{typ: "fix", scope: "api", title: "return 409 when an idempotency key is reused with a different body", file: "internal/api/handlers.go", code: `// conflict reports a reused idempotency key; silently returning the first
+// response hid client bugs that sent different payments under one key.
+func conflict(w http.ResponseWriter, key string) {
+	http.Error(w, "idempotency key "+key+" was used with a different request", http.StatusConflict)
+}`},
+		{typ: "feat", scope: "fraud", title: "hold first payments to new beneficiaries from new accounts", file: "internal/fraud/rules.go", code: `// newPayee scores the first payment to a beneficiary from an account
+// younger than 30 days; most account-takeover losses start this way.
+func newPayee(firstToBeneficiary bool, accountAge time.Duration, amount decimal.Decimal) Score {
+	if firstToBeneficiary && accountAge < 30*24*time.Hour && amount.GreaterThan(decimal.NewFromInt(10000)) {
+		return 80
+	}
+	return 0
+}`},
+		{typ: "chore", scope: "api", title: "announce the /v0 sunset with Deprecation and Sunset headers", file: "internal/api/middleware.go", section: "Changed", code: `// deprecated marks /v0 responses so integrators see the 2027-03-31
+// shutdown date in their logs.
+func deprecated(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Deprecation", "true")
+		w.Header().Set("Sunset", "Wed, 31 Mar 2027 00:00:00 GMT")
 		next.ServeHTTP(w, r)
 	})
 }`},

@@ -19,17 +19,17 @@ import (
 
 // Roles a Person can have; checks use them to reason about segregation of duties.
 const (
-	RoleEngineer       = "engineer"
-	RoleReleaseManager = "release-manager"
-	RoleContractor     = "contractor"
-	RoleBot            = "bot"
+	RoleEngineer       = "engineer"        // writes code and reviews peers
+	RoleReleaseManager = "release-manager" // merges most PRs, never authors them
+	RoleContractor     = "contractor"      // external, has no signing key
+	RoleBot            = "bot"             // release automation
 )
 
 // Signing key kinds a Person can use.
 const (
-	KeySSH  = "ssh-ed25519"
-	KeyPGP  = "openpgp-ed25519"
-	KeyNone = ""
+	KeySSH  = "ssh-ed25519"     // SSH key listed in allowed_signers
+	KeyPGP  = "openpgp-ed25519" // OpenPGP (EdDSA) key in the trusted keyring
+	KeyNone = ""                // commits unsigned
 )
 
 // Person is someone (or something) that commits to the bank's repositories.

@@ -50,9 +50,9 @@ const (
 
 // Repository IDs of the bank.
 const (
-	CoreLedger  = "core-ledger"
-	PaymentsAPI = "payments-api"
-	InfraGitops = "infra-gitops"
+	CoreLedger  = "core-ledger"  // Go general-ledger service
+	PaymentsAPI = "payments-api" // Go ACH and wire origination API
+	InfraGitops = "infra-gitops" // Kubernetes manifests and Helm values synced by Argo CD
 )
 
 // The audit period the demo covers: 2026-Q3 and 2026-Q4.
@@ -151,12 +151,16 @@ func plan(seed int64, ppl *people) (map[string][]*plannedCommit, error) {
 		g := r.g
 		// release-bot cuts a release every other Thursday afternoon if anything changed.
 		for d := time.Date(2026, 7, 9, 15, 0, 0, 0, time.UTC); d.Before(periodEnd); d = d.AddDate(0, 0, 14) {
-			p.fixed = append(p.fixed, fixedEvent{at: d.Add(time.Duration(p.rng.IntN(300)) * time.Second), run: func(at time.Time) {
+			day := d
+			for !isWorkday(day) {
+				day = day.AddDate(0, 0, 1)
+			}
+			p.fixed = append(p.fixed, fixedEvent{at: day.Add(time.Duration(p.rng.IntN(300)) * time.Second), run: func(at time.Time) {
 				if g.cl.empty() {
 					return
 				}
 				v := g.release(at)
-				p.direct(KindAutomation, ppl.byID["release-bot"], at, "chore(release): "+v, "Release notes are in CHANGELOG.md.\n")
+				p.commit(KindAutomation, ppl.byID["release-bot"], at, "chore(release): "+v, "Release notes are in CHANGELOG.md.\n")
 				p.releases = append(p.releases, release{app: g.name, version: v, at: at})
 			}})
 		}
@@ -166,11 +170,21 @@ func plan(seed int64, ppl *people) (map[string][]*plannedCommit, error) {
 			dan := ppl.byID["dokafor"]
 			p.fixed = append(p.fixed, fixedEvent{at: time.Date(2026, 11, 13, 21, 47, 12, 0, dan.Zone), run: func(at time.Time) {
 				g.forceKnob("wire.review_threshold_usd", "250000")
-				c := p.direct(KindDirect, dan, at, "hotfix: raise wire review threshold to 250000 during Fed outage",
+				c := p.commit(KindDirect, dan, at, "hotfix: raise wire review threshold to 250000 during Fed outage",
 					"Approved by Treasury on the incident bridge (INC-9120). Revert on Monday.\n")
 				c.Signing = SigningBad
 				c.signedMsg = strings.Replace(c.message, "250000", "25000", 1)
 			}})
+			// The hotfix is reverted through a normal, reviewed PR.
+			revert := "fix(wire): restore the $25000 manual review threshold"
+			g.queued = append(g.queued, &work{
+				title: revert, slug: "restore-wire-review-threshold", section: "Fixed", clChance: 1,
+				entry:     "Restore the $25,000 wire review threshold raised by the INC-9120 hotfix",
+				preferred: []string{"dokafor"}, notBefore: time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC),
+				steps: []step{{subject: revert, body: "Reverts the INC-9120 hotfix that was pushed straight to main on 2026-11-13;\nthe Fed outage is over.", apply: func(*tree) {
+					g.forceKnob("wire.review_threshold_usd", "25000")
+				}}},
+			})
 		}
 		sortFixed(p.fixed)
 		if err := p.run(r.first); err != nil {
@@ -184,11 +198,10 @@ func plan(seed int64, ppl *people) (map[string][]*plannedCommit, error) {
 	sort.Slice(releases, func(i, j int) bool { return releases[i].at.Before(releases[j].at) })
 	bot := ppl.byID["release-bot"]
 	for _, rel := range releases {
-		rel := rel
 		p.fixed = append(p.fixed, fixedEvent{at: rel.at.Add(time.Duration(540+p.rng.IntN(360)) * time.Second), run: func(at time.Time) {
 			st := infra.stagingBump(rel.app, rel.version)
 			st.apply(&infra.tree)
-			p.direct(KindAutomation, bot, at, st.subject, st.body)
+			p.commit(KindAutomation, bot, at, st.subject, st.body)
 		}})
 		infra.promotions = append(infra.promotions, promotion{app: rel.app, version: rel.version, earliest: rel.at.Add(20 * time.Hour)})
 	}
@@ -196,7 +209,7 @@ func plan(seed int64, ppl *people) (map[string][]*plannedCommit, error) {
 	p.fixed = append(p.fixed, fixedEvent{at: time.Date(2026, 8, 21, 2, 14, 37, 0, priya.Zone), run: func(at time.Time) {
 		st := infra.emergencyMemory("payments-api")
 		st.apply(&infra.tree)
-		p.direct(KindDirect, priya, at, st.subject, st.body)
+		p.commit(KindDirect, priya, at, st.subject, st.body)
 	}})
 	sortFixed(p.fixed)
 	if err := p.run("praman"); err != nil {
@@ -216,15 +229,16 @@ func (p *planner) run(firstAuthor string) error {
 	who := p.ppl.byID[firstAuthor]
 	t := workTime(periodStart, who.Zone, p.rng)
 	subj, body := p.m.initial()
-	p.direct(KindInitial, who, t, subj, body)
+	p.commit(KindInitial, who, t, subj, body)
 
 	var pending *work
 	for {
-		at := p.last.Add(time.Duration(4*60+p.rng.IntN(68*60)) * time.Minute)
+		at := p.last.Add(time.Duration(6*60+p.rng.IntN(74*60)) * time.Minute)
 		if pending == nil {
 			pending = p.m.next(p.rng, at)
+			p.preparePR(pending)
 		}
-		author := p.chooseAuthor(pending)
+		author := pending.author
 		merger := p.chooseMerger(author, at)
 		times := p.projectPR(at, author, merger, len(pending.steps))
 		mergeAt := times[len(times)-1]
@@ -323,11 +337,22 @@ func (p *planner) projectPR(start time.Time, author, merger *Person, n int) []ti
 	return append(ts, workTime(ts[n-1].Add(time.Duration(30+p.rng.IntN(22*60))*time.Minute), merger.Zone, p.rng))
 }
 
-// workTime moves t into the next weekday business hours (09:00–18:30) of loc.
+// holidays are the Federal Reserve holidays in the period; the bank (and
+// its release process) does not ship on them.
+var holidays = map[string]bool{
+	"2026-07-03": true, "2026-09-07": true, "2026-10-12": true,
+	"2026-11-11": true, "2026-11-26": true, "2026-12-25": true,
+}
+
+func isWorkday(d time.Time) bool {
+	return d.Weekday() != time.Saturday && d.Weekday() != time.Sunday && !holidays[d.Format("2006-01-02")]
+}
+
+// workTime moves t into the next working hours (09:00–18:30 on a workday) of loc.
 func workTime(t time.Time, loc *time.Location, rng *rand.Rand) time.Time {
 	l := t.In(loc)
 	day := time.Date(l.Year(), l.Month(), l.Day(), 9, 0, 0, 0, loc)
-	weekday := func(d time.Time) bool { return d.Weekday() != time.Saturday && d.Weekday() != time.Sunday }
+	weekday := isWorkday
 	if weekday(day) && !l.Before(day) && l.Before(day.Add(9*time.Hour+30*time.Minute)) {
 		return l.Truncate(time.Second)
 	}
@@ -340,26 +365,44 @@ func workTime(t time.Time, loc *time.Location, rng *rand.Rand) time.Time {
 	return day.Add(time.Duration(rng.IntN(100*60)) * time.Second)
 }
 
-func (p *planner) emitPR(w *work, author, merger *Person, times []time.Time) {
+// preparePR assigns the PR its number and author and decides whether (and
+// how) it updates the changelog: most PRs add an entry in their last
+// commit, some in a separate follow-up commit, some forget.
+func (p *planner) preparePR(w *work) {
 	p.prNum += 1 + p.rng.IntN(3) // issues share the number sequence
-	pr := p.prNum
-	branch := author.ID + "/" + w.slug
+	w.pr = p.prNum
+	w.author = p.chooseAuthor(w)
 	chance := w.clChance
-	if author.Role == RoleContractor {
+	if w.author.Role == RoleContractor {
 		chance /= 2
 	}
+	if p.rng.Float64() >= chance {
+		return
+	}
+	entry := w.entry
+	if entry == "" {
+		_, e, _ := strings.Cut(w.title, ": ")
+		entry = capitalize(e)
+	}
+	addEntry := func(*tree) {
+		cl := p.m.changelog()
+		cl.add(w.section, fmt.Sprintf("%s (#%d)", entry, w.pr))
+		p.m.base().set("CHANGELOG.md", cl.render())
+	}
+	if p.rng.Float64() < 0.3 {
+		w.steps = append(w.steps, step{subject: pick(p.rng, []string{"Update CHANGELOG.md", "docs(changelog): add entry for #" + fmt.Sprint(w.pr), "Add changelog entry"}), apply: addEntry})
+		return
+	}
+	last := &w.steps[len(w.steps)-1]
+	apply := last.apply
+	last.apply = func(t *tree) { addEntry(t); apply(t) }
+}
+
+func (p *planner) emitPR(w *work, author, merger *Person, times []time.Time) {
+	pr := w.pr
+	branch := author.ID + "/" + w.slug
 	changed := map[string]bool{}
 	for i, st := range w.steps {
-		if i == len(w.steps)-1 && p.rng.Float64() < chance {
-			entry := w.entry
-			if entry == "" {
-				_, e, _ := strings.Cut(w.title, ": ")
-				entry = capitalize(e)
-			}
-			cl := p.m.changelog()
-			cl.add(w.section, fmt.Sprintf("%s (#%d)", entry, pr))
-			p.m.base().set("CHANGELOG.md", cl.render())
-		}
 		st.apply(p.m.base())
 		c := p.commit(KindPRCommit, author, times[i], st.subject, st.body)
 		c.Branch, c.PR, c.PRAuthor = branch, pr, author.ID
@@ -385,11 +428,8 @@ func (p *planner) emitPR(w *work, author, merger *Person, times []time.Time) {
 	c.Changelog = changed["CHANGELOG.md"]
 }
 
-// direct plans a commit straight onto main.
-func (p *planner) direct(kind CommitKind, who *Person, at time.Time, subject, body string) *plannedCommit {
-	return p.commit(kind, who, at, subject, body)
-}
-
+// commit plans one commit by who at (or just after) at, capturing every
+// file the model changed since the previous commit.
 func (p *planner) commit(kind CommitKind, who *Person, at time.Time, subject, body string) *plannedCommit {
 	at = at.In(who.Zone).Truncate(time.Second)
 	if !at.After(p.last) {

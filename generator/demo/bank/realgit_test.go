@@ -93,6 +93,7 @@ func expectedLetters(c bank.PlannedCommit, expiring map[string]bool) string {
 }
 
 func TestRealGitAgreesWithPlan(t *testing.T) {
+	t.Parallel()
 	requireTools(t, "git", "gpg", "ssh-keygen")
 	b := generate(t, 7, t.TempDir())
 	env := gitHome(t, b)
@@ -161,6 +162,7 @@ func TestRealGitAgreesWithPlan(t *testing.T) {
 // TestVerifyCommit checks the exact signature formats with `git
 // verify-commit`, which an auditor would run by hand.
 func TestVerifyCommit(t *testing.T) {
+	t.Parallel()
 	requireTools(t, "git", "gpg", "ssh-keygen")
 	b := generate(t, 7, t.TempDir())
 	env := gitHome(t, b)

@@ -18,7 +18,7 @@ import (
 // SSHSigner signs git objects the way `git commit -S` does with
 // gpg.format=ssh: an armored SSHSIG over the object, namespace "git", SHA-512.
 type SSHSigner struct {
-	Key ssh.Signer
+	Key ssh.Signer // private key; ed25519 keys give reproducible signatures
 }
 
 var _ git.Signer = SSHSigner{}
@@ -38,8 +38,8 @@ func (s SSHSigner) Sign(message io.Reader) ([]byte, error) {
 // signatures made after a key expired, exactly as an unrenewed key would make
 // them with a client that does not check expiry.
 type PGPSigner struct {
-	Entity *openpgp.Entity
-	Time   time.Time
+	Entity *openpgp.Entity // signs with its primary key, which must be decrypted
+	Time   time.Time       // signature creation time, truncated to the second
 }
 
 var _ git.Signer = PGPSigner{}
