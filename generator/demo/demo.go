@@ -157,12 +157,13 @@ func demoConfig(b *bank.Bank, configDir string) ([]byte, error) {
 		})
 	}
 	exceptions := []map[string]string{{
-		"id":       "EX-2026-007",
-		"control":  "CM-02",
-		"reason":   "Contractor laptop could not hold a signing key until the hardware token arrived; commits were reviewed in pull requests.",
-		"approver": "Chief Information Security Officer",
-		"approved": "2026-07-20",
-		"expires":  "2026-10-31",
+		"id":        "EX-2026-007",
+		"control":   "CM-01",
+		"assertion": "all-commits-verified",
+		"reason":    "Contractor laptop could not hold a signing key until the hardware token arrived; commits were reviewed in pull requests.",
+		"approver":  "Chief Information Security Officer",
+		"approved":  "2026-07-20",
+		"expires":   "2026-10-31",
 	}}
 	setKey(root, "organization", org)
 	setKey(root, "sources", map[string]any{"git": gitSources})

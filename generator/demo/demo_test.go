@@ -67,6 +67,25 @@ func TestDemoIsDeterministicAndHonest(t *testing.T) {
 			t.Errorf("demo shows no %s control: %v", o, seen)
 		}
 	}
+	// The bank's signing exception excused CM-01 until it expired on 2026-10-31.
+	q3, _, err := pipeline.CheckAt(res.EvidenceDir, "HEAD~4", reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []*check.Report{q3, rep} {
+		for _, c := range r.Controls {
+			if c.ID != "CM-01" {
+				continue
+			}
+			want := check.Excepted
+			if r == rep {
+				want = check.Fail
+			}
+			if c.Outcome != want {
+				t.Errorf("CM-01 at run %s = %s, want %s (%s)", r.Snapshot.RunID, c.Outcome, want, c.Reason)
+			}
+		}
+	}
 	// The git evidence must show the story the bank was built to tell.
 	byStatus := map[string]int{}
 	for _, it := range snap.Manifest.Items {
