@@ -7,10 +7,13 @@
 package collect
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"time"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/evident-project/evident/generator/catalog"
 	"github.com/evident-project/evident/generator/period"
@@ -217,4 +220,20 @@ func SourceKindOf(src any) string {
 		return "kubernetes"
 	}
 	return ""
+}
+
+// MustParseDef decodes a collector's embedded def.yml strictly and validates
+// it. It panics on error: a broken def is a build defect, caught by the
+// contract suite before it can ship.
+func MustParseDef(b []byte) Def {
+	var d Def
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&d); err != nil {
+		panic(fmt.Sprintf("collector def.yml: %v", err))
+	}
+	if err := d.Validate(); err != nil {
+		panic(fmt.Sprintf("collector def.yml: %v", err))
+	}
+	return d
 }

@@ -16,8 +16,6 @@ import (
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/evident-project/evident/generator/collect"
 )
 
@@ -34,11 +32,7 @@ type Collector struct{ def collect.Def }
 
 // New returns the command collector.
 func New() collect.Collector {
-	var d collect.Def
-	if err := yaml.Unmarshal(defYAML, &d); err != nil {
-		panic(fmt.Sprintf("command: def.yml: %v", err))
-	}
-	return &Collector{def: d}
+	return &Collector{def: collect.MustParseDef(defYAML)}
 }
 
 // Def returns the collector's metadata.

@@ -34,11 +34,7 @@ type Collector struct{ def collect.Def }
 
 // New returns the file collector.
 func New() collect.Collector {
-	var d collect.Def
-	if err := yaml.Unmarshal(defYAML, &d); err != nil {
-		panic(fmt.Sprintf("file: def.yml: %v", err))
-	}
-	return &Collector{def: d}
+	return &Collector{def: collect.MustParseDef(defYAML)}
 }
 
 // Def returns the collector's metadata.

@@ -21,7 +21,6 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	"github.com/go-git/go-git/v5/storage/memory"
-	"gopkg.in/yaml.v3"
 
 	"github.com/evident-project/evident/generator/catalog"
 	"github.com/evident-project/evident/generator/collect"
@@ -32,20 +31,7 @@ var defYAML []byte
 
 // def is parsed and validated once: a broken def.yml is a build defect, so
 // it panics at start-up rather than failing a run.
-var def = mustDef(defYAML)
-
-func mustDef(b []byte) collect.Def {
-	var d collect.Def
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(&d); err != nil {
-		panic(fmt.Sprintf("gitrepo def.yml: %v", err))
-	}
-	if err := d.Validate(); err != nil {
-		panic(fmt.Sprintf("gitrepo def.yml: %v", err))
-	}
-	return d
-}
+var def = collect.MustParseDef(defYAML)
 
 // Collector is the git.commits collector.
 type Collector struct{}
