@@ -69,7 +69,7 @@ type Runner struct {
 	Registry    *Registry
 	Parallelism int           // default 4
 	Timeout     time.Duration // per attempt; default 5m
-	Retries     int           // extra attempts for transient errors; default 2
+	Retries     int           // extra attempts for transient errors; 0 means 2, negative means none
 	Backoff     time.Duration // first retry delay, doubled each time; default 1s
 	// Progress, when set, is called after each task finishes (serially).
 	Progress func(done, total int, o Outcome)
