@@ -111,7 +111,8 @@ func loadZone(name string) (*time.Location, error) {
 //
 //   - source: set: the one item for that source; the variable is its data (list false).
 //   - sources: set: one item per listed source; the variable is a list of their data, in the listed order.
-//   - neither, kind "": one item with no source; the variable is its data (nil ids, list false).
+//   - neither, kind "": one item with no source; the variable is its data
+//     (ids is [""], the empty source id, and list is false).
 //   - neither, kind set: one item per declared source of that kind, in
 //     declaration order; the variable is a list of their data.
 func (e Evidence) Resolve(c *Catalog, kind string) (sourceIDs []string, list bool) {
@@ -121,7 +122,7 @@ func (e Evidence) Resolve(c *Catalog, kind string) (sourceIDs []string, list boo
 	case len(e.Sources) > 0:
 		return append([]string(nil), e.Sources...), true
 	case kind == "":
-		return nil, false
+		return []string{""}, false
 	}
 	return c.SourceIDs(kind), true
 }

@@ -123,7 +123,7 @@ func TestResolve(t *testing.T) {
 		{"CM-01", "commits", []string{"payments-api", "ledger"}, true},   // neither: every git source
 		{"CM-01", "prs", []string{"gh-acme"}, false},                     // source: one item
 		{"CM-01", "two_repos", []string{"payments-api", "ledger"}, true}, // sources: a list
-		{"CM-01", "policy", nil, false},                                  // no source kind: a map
+		{"CM-01", "policy", []string{""}, false},                         // no source kind: a map
 		{"AC-02.1", "rbac", []string{"prod", "gitops", "in-cluster"}, true},
 	}
 	for _, cs := range cases {

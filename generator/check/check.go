@@ -231,11 +231,11 @@ func evalControl(in Input, c *catalog.Control, cache map[string]*itemState, peri
 	var ids []string
 	for _, ev := range c.Evidence {
 		ids = append(ids, ev.ID)
-		er := evalEvidence(in, ev, cache)
+		er, val := evalEvidence(in, ev, cache)
 		cr.Evidence = append(cr.Evidence, er)
 		evOK[ev.ID] = er
 		if er.Usable {
-			vars[ev.ID] = evidenceValue(in, ev, cache)
+			vars[ev.ID] = val
 		}
 	}
 	env, err := catalog.NewEnv(ids)
@@ -250,46 +250,34 @@ func evalControl(in Input, c *catalog.Control, cache map[string]*itemState, peri
 	return cr
 }
 
-func evalEvidence(in Input, ev catalog.Evidence, cache map[string]*itemState) EvidenceResult {
+// evalEvidence finds the files behind one evidence declaration, loads them
+// and returns whether they can support a conclusion, with the CEL value
+// assertions see: one item's data, or a list of them (catalog.Evidence.Resolve).
+func evalEvidence(in Input, ev catalog.Evidence, cache map[string]*itemState) (EvidenceResult, any) {
 	er := EvidenceResult{ID: ev.ID, Collector: ev.Collector, Paths: []string{}}
 	kind, _, _ := in.Collectors.Known(ev.Collector)
-	sources, _ := ev.Resolve(in.Catalog, kind)
-	if kind == "" {
-		sources = []string{""}
-	}
+	sources, list := ev.Resolve(in.Catalog, kind)
 	if len(sources) == 0 {
 		er.Reason = fmt.Sprintf("no %s source is declared in controls.yaml", kind)
-		return er
+		return er, nil
 	}
 	var reasons []string
+	vals := []any{}
 	for _, src := range sources {
 		p := evidence.ItemPath(ev.Collector, src, ev.Params, in.Manifest.Period.ID)
 		er.Paths = append(er.Paths, p)
-		if st := loadItem(in, p, cache); !st.usable {
+		st := loadItem(in, p, cache)
+		if !st.usable {
 			reasons = append(reasons, st.reason)
 		}
+		vals = append(vals, st.value)
 	}
 	er.Usable = len(reasons) == 0
 	er.Reason = strings.Join(dedupe(reasons), "; ")
-	return er
-}
-
-// evidenceValue is what an assertion sees for an evidence id: one item's
-// data, or a list of them (see catalog.Evidence.Resolve).
-func evidenceValue(in Input, ev catalog.Evidence, cache map[string]*itemState) any {
-	kind, _, _ := in.Collectors.Known(ev.Collector)
-	sources, list := ev.Resolve(in.Catalog, kind)
-	if kind == "" {
-		sources = []string{""}
+	if !list {
+		return er, vals[0]
 	}
-	var vals []any
-	for _, src := range sources {
-		vals = append(vals, cache[evidence.ItemPath(ev.Collector, src, ev.Params, in.Manifest.Period.ID)].value)
-	}
-	if !list && len(vals) == 1 {
-		return vals[0]
-	}
-	return vals
+	return er, vals
 }
 
 func evalAssertion(in Input, env *cel.Env, c *catalog.Control, a catalog.Assertion, vars map[string]any, evOK map[string]EvidenceResult, now time.Time) AssertionResult {

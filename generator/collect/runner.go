@@ -38,9 +38,6 @@ func Plan(cat *catalog.Catalog, reg *Registry, p period.Period, path PathFunc) [
 		for _, ev := range c.Evidence {
 			kind, _, _ := reg.Known(ev.Collector)
 			ids, _ := ev.Resolve(cat, kind)
-			if kind == "" {
-				ids = []string{""}
-			}
 			for _, id := range ids {
 				t := Task{Collector: ev.Collector, SourceID: id, Params: ev.Params, Path: path(ev.Collector, id, ev.Params, p.ID)}
 				if !seen[t.Path] {
