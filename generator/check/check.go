@@ -137,6 +137,11 @@ func Snapshot(snap *evidence.Snapshot, idx catalog.CollectorIndex) (*Report, err
 	if err != nil {
 		return nil, err
 	}
+	return EvaluateSnapshot(snap, cat, idx)
+}
+
+// EvaluateSnapshot evaluates a stored snapshot with its already loaded config.
+func EvaluateSnapshot(snap *evidence.Snapshot, cat *catalog.Catalog, idx catalog.CollectorIndex) (*Report, error) {
 	return Evaluate(Input{Catalog: cat, Manifest: snap.Manifest, Commit: snap.Commit.String(), ReadItem: snap.Item, Collectors: idx})
 }
 

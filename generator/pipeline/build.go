@@ -25,11 +25,15 @@ type BuildOptions struct {
 
 // Build renders the site for one snapshot, from the evidence repository alone.
 func Build(o BuildOptions) (*check.Report, error) {
-	rep, snap, err := CheckAt(o.EvidenceDir, o.Rev, o.Registry)
+	store, snap, err := openAt(o.EvidenceDir, o.Rev)
 	if err != nil {
 		return nil, err
 	}
-	store, err := evidence.Open(o.EvidenceDir)
+	cat, err := check.CatalogOf(snap, o.Registry)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := check.EvaluateSnapshot(snap, cat, o.Registry)
 	if err != nil {
 		return nil, err
 	}
@@ -67,10 +71,6 @@ func Build(o BuildOptions) (*check.Report, error) {
 			}
 		}
 		hist = append(hist, h)
-	}
-	cat, err := check.CatalogOf(snap, o.Registry)
-	if err != nil {
-		return nil, err
 	}
 	err = site.Build(site.Input{
 		Catalog: cat, Report: rep, Manifest: snap.Manifest, Commit: snap.Commit.String(),

@@ -172,8 +172,18 @@ func firstLine(s string) string {
 
 // CheckAt evaluates the snapshot at rev ("" or HEAD for the latest).
 func CheckAt(evidenceDir, rev string, reg *collect.Registry) (*check.Report, *evidence.Snapshot, error) {
+	_, snap, err := openAt(evidenceDir, rev)
+	if err != nil {
+		return nil, nil, err
+	}
+	rep, err := check.Snapshot(snap, reg)
+	return rep, snap, err
+}
+
+// openAt opens the evidence repository and reads the snapshot at rev.
+func openAt(evidenceDir, rev string) (*evidence.Store, *evidence.Snapshot, error) {
 	if _, err := os.Stat(evidenceDir); err != nil {
-		return nil, nil, fmt.Errorf("check: evidence repository %s: %w", evidenceDir, evidence.ErrNoSnapshot)
+		return nil, nil, fmt.Errorf("evidence repository %s: %w", evidenceDir, evidence.ErrNoSnapshot)
 	}
 	store, err := evidence.Open(evidenceDir)
 	if err != nil {
@@ -187,6 +197,5 @@ func CheckAt(evidenceDir, rev string, reg *collect.Registry) (*check.Report, *ev
 	if err != nil {
 		return nil, nil, err
 	}
-	rep, err := check.Snapshot(snap, reg)
-	return rep, snap, err
+	return store, snap, nil
 }
