@@ -252,7 +252,8 @@ func (s *Store) Commit(run Run) (*Snapshot, error) {
 		case !existed:
 			changes = append(changes, "added "+path+describeRecords(it))
 		case old.SHA256 != SHA256(b):
-			changes = append(changes, "changed "+path+describeRecordDelta(prev, path, it))
+			// files[path] still holds the previous bytes, carried forward above.
+			changes = append(changes, "changed "+path+describeRecordDelta(files[path], it))
 		}
 		files[path] = b
 		written[path] = true
@@ -336,8 +337,8 @@ func describeRecords(it *Item) string {
 	return " (" + strings.Join(parts, ", ") + ")"
 }
 
-func describeRecordDelta(prev *Snapshot, path string, it *Item) string {
-	old, err := prev.Item(path)
+func describeRecordDelta(prevBytes []byte, it *Item) string {
+	old, err := ParseItem(prevBytes)
 	if err != nil {
 		return describeRecords(it)
 	}
