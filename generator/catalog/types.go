@@ -21,6 +21,8 @@ type Catalog struct {
 	Controls []Control `yaml:"controls" json:"controls" jsonschema:"required,minItems=1"`
 	// Exceptions are approved, time-boxed acceptances of a failing control.
 	Exceptions []Exception `yaml:"exceptions,omitempty" json:"exceptions,omitempty"`
+	// Integrity says how snapshots are signed and what `evident verify` trusts.
+	Integrity Integrity `yaml:"integrity,omitempty" json:"integrity,omitempty"`
 
 	// File is the path the catalog was loaded from (for messages).
 	File string `yaml:"-" json:"-"`
@@ -121,6 +123,72 @@ type KubernetesSource struct {
 
 	// Pos is where this entry starts in the file, for messages.
 	Pos Position `yaml:"-" json:"-"`
+}
+
+// Integrity declares how evidence snapshots are signed and what a verifier
+// must expect. Signing keys are secrets and normally come from the
+// environment (EVIDENT_SIGNING_KEY, EVIDENT_COMMIT_SIGNING_KEY); the trusted
+// public halves belong here, reviewed like any other config change.
+type Integrity struct {
+	// Manifest is how each snapshot's manifest.json is signed with cosign.
+	Manifest ManifestSigning `yaml:"manifest,omitempty" json:"manifest,omitempty"`
+	// Commits is how evidence commits are signed and which keys are trusted.
+	Commits CommitSigning `yaml:"commits,omitempty" json:"commits,omitempty"`
+	// Checkpoint pins the sha256 of a manifest that must stay in the history;
+	// a history rewound or rewritten past it fails verification.
+	Checkpoint string `yaml:"checkpoint,omitempty" json:"checkpoint,omitempty" jsonschema:"pattern=^[0-9a-f]{64}$"`
+	// Schedule is the collection job's cron schedule (5 fields, UTC), used
+	// to report scheduled runs missing from the history.
+	Schedule string `yaml:"schedule,omitempty" json:"schedule,omitempty"`
+
+	// Pos is where this entry starts in the file, for messages.
+	Pos Position `yaml:"-" json:"-"`
+}
+
+// ManifestSigning configures cosign signatures over manifest.json: a key
+// pair, or keyless signing with an OIDC identity (GitHub Actions).
+type ManifestSigning struct {
+	// Key is the trusted cosign public key file, relative to the config file.
+	Key string `yaml:"key,omitempty" json:"key,omitempty"`
+	// SigningKey is the cosign private key file (its password comes from
+	// COSIGN_PASSWORD); EVIDENT_SIGNING_KEY overrides it.
+	SigningKey string `yaml:"signing_key,omitempty" json:"signing_key,omitempty"`
+	// Keyless is the identity keyless signatures must carry; exclusive with Key.
+	Keyless KeylessIdentity `yaml:"keyless,omitempty" json:"keyless,omitempty"`
+}
+
+// IsKeyless reports whether keyless signing is declared.
+func (m ManifestSigning) IsKeyless() bool { return m.Keyless != KeylessIdentity{} }
+
+// KeylessIdentity is a Fulcio certificate identity: who signed (subject) and
+// which OIDC provider vouched for it (issuer).
+type KeylessIdentity struct {
+	// Identity is the exact certificate subject, e.g. the workflow ref
+	// "https://github.com/acme/evidence/.github/workflows/evidence.yml@refs/heads/main".
+	Identity string `yaml:"identity,omitempty" json:"identity,omitempty"`
+	// IdentityRegexp matches the subject instead; exclusive with Identity.
+	IdentityRegexp string `yaml:"identity_regexp,omitempty" json:"identity_regexp,omitempty"`
+	// Issuer is the OIDC issuer, e.g. "https://token.actions.githubusercontent.com".
+	Issuer string `yaml:"issuer" json:"issuer" jsonschema:"required"`
+	// TrustedRoot is a sigstore trusted_root.json for offline verification;
+	// empty means the public-good Sigstore instance.
+	TrustedRoot string `yaml:"trusted_root,omitempty" json:"trusted_root,omitempty"`
+}
+
+// CommitSigning configures signatures on the evidence repository's commits.
+type CommitSigning struct {
+	// SigningKey is an OpenSSH or armored OpenPGP private key file;
+	// EVIDENT_COMMIT_SIGNING_KEY overrides it.
+	SigningKey string `yaml:"signing_key,omitempty" json:"signing_key,omitempty"`
+	// PGP are armored OpenPGP public keyring files trusted for evidence commits.
+	PGP []string `yaml:"pgp,omitempty" json:"pgp,omitempty"`
+	// SSHAllowedSigners are allowed_signers files trusted for evidence commits.
+	SSHAllowedSigners []string `yaml:"ssh_allowed_signers,omitempty" json:"ssh_allowed_signers,omitempty"`
+}
+
+// Trusted returns the keys evidence commits must be signed with.
+func (c CommitSigning) Trusted() TrustedKeys {
+	return TrustedKeys{PGP: c.PGP, SSHAllowedSigners: c.SSHAllowedSigners}
 }
 
 // Control is one IT general control.

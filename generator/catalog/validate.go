@@ -122,6 +122,7 @@ func (v *validator) validate() {
 	v.sources()
 	v.controls(root)
 	v.exceptions()
+	v.integrity()
 }
 
 func (v *validator) organization(root Position) {
