@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -22,9 +23,30 @@ import (
 // Well-known paths inside a snapshot.
 const (
 	ManifestPath = "manifest.json"
-	ConfigPath   = "config/controls.yaml"
-	branchRef    = plumbing.ReferenceName("refs/heads/main")
+	// ManifestBundlePath is the cosign (sigstore) bundle over manifest.json;
+	// the name follows cosign's "<artifact>.sigstore.json" convention.
+	ManifestBundlePath = "manifest.sigstore.json"
+	ConfigPath         = "config/controls.yaml"
+	branchRef          = plumbing.ReferenceName("refs/heads/main")
 )
+
+// BlobSigner signs manifest.json; the bundle it returns is committed beside it.
+type BlobSigner interface {
+	SignBlob(ctx context.Context, payload []byte) (bundle []byte, err error)
+}
+
+// CommitSigner signs an encoded commit the way git does (go-git's Signer
+// shape): the result goes into the commit's gpgsig header.
+type CommitSigner interface {
+	Sign(message io.Reader) ([]byte, error)
+}
+
+// Signers sign a snapshot as it is committed; a nil signer leaves that part
+// unsigned, which `evident verify` reports.
+type Signers struct {
+	Manifest BlobSigner
+	Commit   CommitSigner
+}
 
 // ErrNoSnapshot is returned when the evidence repository has no commit yet.
 var ErrNoSnapshot = errors.New("the evidence repository has no snapshot yet; run `evident collect` first")
@@ -184,12 +206,14 @@ type Run struct {
 	Items      map[string]*Item // by path
 	AuthorName string
 	AuthorMail string
+	Signers    Signers
 }
 
 // Commit writes the run as one new snapshot commit. Objects are written
 // first and the branch is moved last with an atomic rename, so a run that
-// fails or is killed at any point leaves the branch where it was.
-func (s *Store) Commit(run Run) (*Snapshot, error) {
+// fails or is killed at any point leaves the branch where it was — a signer
+// that fails (a wrong password, Fulcio unreachable) included.
+func (s *Store) Commit(ctx context.Context, run Run) (*Snapshot, error) {
 	unlock, err := s.lock()
 	if err != nil {
 		return nil, err
@@ -282,6 +306,13 @@ func (s *Store) Commit(run Run) (*Snapshot, error) {
 		return nil, fmt.Errorf("commit evidence: encode manifest: %w", err)
 	}
 	files[ManifestPath] = mb
+	if run.Signers.Manifest != nil {
+		bundle, err := run.Signers.Manifest.SignBlob(ctx, mb)
+		if err != nil {
+			return nil, fmt.Errorf("commit evidence: sign manifest: %w", err)
+		}
+		files[ManifestBundlePath] = bundle
+	}
 
 	tree, err := s.writeTree(files)
 	if err != nil {
@@ -297,6 +328,11 @@ func (s *Store) Commit(run Run) (*Snapshot, error) {
 	if !parent.IsZero() {
 		commit.ParentHashes = []plumbing.Hash{parent}
 	}
+	if run.Signers.Commit != nil {
+		if err := signCommit(commit, run.Signers.Commit); err != nil {
+			return nil, fmt.Errorf("commit evidence: sign commit: %w", err)
+		}
+	}
 	h, err := s.writeObject(commit)
 	if err != nil {
 		return nil, fmt.Errorf("commit evidence: write commit: %w", err)
@@ -306,6 +342,27 @@ func (s *Store) Commit(run Run) (*Snapshot, error) {
 	}
 	s.syncWorktree(h)
 	return s.Snapshot(h)
+}
+
+// signCommit signs c as git does: over the commit encoded without its
+// signature, the result stored in the gpgsig header (PGPSignature in go-git,
+// used for SSH signatures too).
+func signCommit(c *object.Commit, signer CommitSigner) error {
+	obj := &plumbing.MemoryObject{}
+	if err := c.EncodeWithoutSignature(obj); err != nil {
+		return err
+	}
+	r, err := obj.Reader()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	sig, err := signer.Sign(r)
+	if err != nil {
+		return err
+	}
+	c.PGPSignature = string(sig)
+	return nil
 }
 
 func commitMessage(run Run, m *Manifest, changes []string) string {

@@ -108,7 +108,7 @@ func Collect(ctx context.Context, o CollectOptions) (*evidence.Snapshot, error) 
 	if finished.Before(started) {
 		finished = started
 	}
-	snap, err := store.Commit(evidence.Run{
+	snap, err := store.Commit(ctx, evidence.Run{
 		RunID:      runID(finished, cat.Digest),
 		Started:    started,
 		Finished:   finished,
