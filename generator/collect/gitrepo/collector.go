@@ -1,14 +1,12 @@
 package gitrepo
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -16,7 +14,6 @@ import (
 	"sort"
 	"time"
 
-	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/transport"
@@ -24,6 +21,7 @@ import (
 
 	"github.com/evident-project/evident/generator/catalog"
 	"github.com/evident-project/evident/generator/collect"
+	"github.com/evident-project/evident/generator/gitsig"
 )
 
 //go:embed def.yml
@@ -194,56 +192,36 @@ func errKind(err error) collect.ErrorKind {
 	return collect.KindInvalid
 }
 
-// trust is the parsed trusted keys of one repository, built once per Collect.
-type trust struct {
-	pgp *pgpTrust
-	ssh *sshTrust
-	now time.Time
-}
-
 // loadTrust reads the declared keyring and allowed-signers files, recording
 // each file read with the sha256 of its bytes.
-func loadTrust(baseDir string, keys catalog.TrustedKeys, now time.Time) (*trust, []collect.Read, []string, error) {
-	tr := &trust{now: now}
+func loadTrust(baseDir string, keys catalog.TrustedKeys, now time.Time) (*gitsig.Trust, []collect.Read, []string, error) {
+	tr := gitsig.NewTrust(now)
 	var reads []collect.Read
 	var notes []string
-	var ents []*openpgp.Entity
 	for _, f := range keys.PGP {
 		data, sum, err := readKeyFile(baseDir, f)
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("read pgp keyring %s: %w", f, err)
 		}
-		e, skipped, err := readPGPKeyring(data)
+		n, skipped, err := tr.AddPGPKeyring(data)
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("parse pgp keyring %s: %w", f, err)
-		}
-		if len(e) == 0 {
-			return nil, nil, nil, fmt.Errorf("parse pgp keyring %s: no usable keys", f)
 		}
 		for _, s := range skipped {
 			notes = append(notes, fmt.Sprintf("pgp keyring %s: a key was skipped: %s", f, s))
 		}
-		ents = append(ents, e...)
-		reads = append(reads, collect.Read{Method: "read", Target: f, Status: "sha256:" + sum, Count: len(e)})
+		reads = append(reads, collect.Read{Method: "read", Target: f, Status: "sha256:" + sum, Count: n})
 	}
-	if len(ents) > 0 {
-		tr.pgp = newPGPTrust(ents)
-	}
-	var signers []allowedSigner
 	for _, f := range keys.SSHAllowedSigners {
 		data, sum, err := readKeyFile(baseDir, f)
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("read ssh allowed signers %s: %w", f, err)
 		}
-		s, err := parseAllowedSigners(bytes.NewReader(data), f)
+		n, err := tr.AddAllowedSigners(data, f)
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("parse ssh allowed signers: %w", err)
 		}
-		signers = append(signers, s...)
-		reads = append(reads, collect.Read{Method: "read", Target: f, Status: "sha256:" + sum, Count: len(s)})
-	}
-	if len(keys.SSHAllowedSigners) > 0 {
-		tr.ssh = newSSHTrust(signers)
+		reads = append(reads, collect.Read{Method: "read", Target: f, Status: "sha256:" + sum, Count: n})
 	}
 	if len(keys.PGP) == 0 && len(keys.SSHAllowedSigners) == 0 {
 		notes = append(notes, "no trusted keys declared: no signature can be verified")
@@ -274,27 +252,10 @@ func declaredPath(err error, declared string) error {
 	return err
 }
 
-// verify classifies a commit's signature. The format is chosen by the
-// armor's first line, as git's get_format_by_sig does.
-func (t *trust) verify(c *rawCommit) Signature {
-	sig := c.signature
-	switch {
-	case sig == nil:
-		return Signature{Kind: KindNone, Status: StatusNone}
-	case bytes.HasPrefix(sig, []byte("-----BEGIN PGP SIGNATURE-----")), bytes.HasPrefix(sig, []byte("-----BEGIN PGP MESSAGE-----")):
-		return t.pgp.verifyPGP(sig, c.payload, t.now)
-	case bytes.HasPrefix(sig, []byte("-----BEGIN SSH SIGNATURE-----")):
-		return t.ssh.verifySSH(sig, c.payload, c.committer.when)
-	case bytes.HasPrefix(sig, []byte("-----BEGIN SIGNED MESSAGE-----")):
-		return Signature{Kind: KindX509, Status: StatusUnknownKey, Note: "x509 verification not supported"}
-	}
-	return Signature{Kind: KindUnknown, Status: StatusError, Note: "signature in an unrecognised format"}
-}
-
 // walker lists the commits reachable from a head.
 type walker struct {
 	repo   *git.Repository
-	trust  *trust
+	trust  *gitsig.Trust
 	period periodRange
 	now    time.Time
 }
@@ -319,19 +280,15 @@ func (w *walker) walk(ctx context.Context, head plumbing.Hash) (commits []Commit
 		}
 		h := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		raw, err := readObject(w.repo, h)
+		c, err := gitsig.ReadCommit(w.repo.Storer, h)
 		if err != nil {
-			return nil, walked, false, fmt.Errorf("read commit %s: %w", h, err)
+			return nil, walked, false, err
 		}
 		walked++
-		c, err := parseCommit(raw)
-		if err != nil {
-			return nil, walked, false, fmt.Errorf("parse commit %s: %w", h, err)
-		}
-		if shallowSet[h] && len(c.parents) > 0 {
+		if shallowSet[h] && len(c.Parents) > 0 {
 			shallow = true
 		} else {
-			for _, p := range c.parents {
+			for _, p := range c.Parents {
 				ph := plumbing.NewHash(p)
 				if !seen[ph] {
 					seen[ph] = true
@@ -339,19 +296,19 @@ func (w *walker) walk(ctx context.Context, head plumbing.Hash) (commits []Commit
 				}
 			}
 		}
-		if !w.period.Contains(c.committer.when) {
+		if !w.period.Contains(c.Committer.When) {
 			continue
 		}
-		parents := make([]string, len(c.parents))
-		copy(parents, c.parents)
+		parents := make([]string, len(c.Parents))
+		copy(parents, c.Parents)
 		commits = append(commits, Commit{
 			SHA:       h.String(),
-			Author:    person(c.author),
-			Committer: person(c.committer),
+			Author:    person(c.Author),
+			Committer: person(c.Committer),
 			Parents:   parents,
 			Merge:     len(parents) > 1,
-			Subject:   c.subject,
-			Signature: w.trust.verify(c),
+			Subject:   c.Subject,
+			Signature: w.trust.Verify(c),
 		})
 	}
 	sort.Slice(commits, func(i, j int) bool {
@@ -367,31 +324,13 @@ func (w *walker) walk(ctx context.Context, head plumbing.Hash) (commits []Commit
 // periodRange is the part of period.Period the walk needs.
 type periodRange interface{ Contains(time.Time) bool }
 
-// readObject reads a commit object's raw bytes.
-func readObject(repo *git.Repository, h plumbing.Hash) ([]byte, error) {
-	obj, err := repo.Storer.EncodedObject(plumbing.CommitObject, h)
-	if err != nil {
-		return nil, err
-	}
-	r, err := obj.Reader()
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	b := make([]byte, obj.Size())
-	if _, err := io.ReadFull(r, b); err != nil {
-		return nil, err
-	}
-	return b, nil
-}
-
 func sha256Hex(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
 
-func person(id ident) Person {
-	return Person{Name: id.name, Email: id.email, Date: rfc3339(id.when)}
+func person(id gitsig.Ident) Person {
+	return Person{Name: id.Name, Email: id.Email, Date: id.When.UTC().Format(time.RFC3339)}
 }
 
 // summarize counts the commits by outcome.

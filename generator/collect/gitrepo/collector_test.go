@@ -16,6 +16,7 @@ import (
 	"github.com/evident-project/evident/generator/catalog"
 	"github.com/evident-project/evident/generator/collect"
 	"github.com/evident-project/evident/generator/collect/collecttest"
+	"github.com/evident-project/evident/generator/gitsig"
 )
 
 func TestContract(t *testing.T) {
@@ -115,7 +116,7 @@ func TestCanceledDuringWalk(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.repo = repo
-	w.trust = &trust{now: testNow}
+	w.trust = gitsig.NewTrust(testNow)
 	ref, err := repo.Head()
 	if err != nil {
 		t.Fatal(err)

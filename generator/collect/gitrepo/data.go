@@ -1,5 +1,7 @@
 package gitrepo
 
+import "github.com/evident-project/evident/generator/gitsig"
+
 // Data is the evidence the git.commits collector produces.
 type Data struct {
 	// Repository identifies what was read.
@@ -54,72 +56,51 @@ type Person struct {
 	Date string `json:"date"`
 }
 
-// Signature is the outcome of checking one commit signature. Every field is
-// always present so assertions need no has() guards.
-type Signature struct {
-	// Kind is the signature format.
-	Kind Kind `json:"kind"`
-	// Status is the verification outcome against the trusted keys.
-	Status Status `json:"status"`
-	// Signer is the PGP primary key fingerprint (upper-case hex) or the SSH
-	// principal from allowed_signers; "" when the key is not trusted.
-	Signer string `json:"signer"`
-	// Key is the PGP signing key id (upper-case hex) or the SSH key
-	// fingerprint ("SHA256:...").
-	Key string `json:"key"`
-	// SignedAt is the PGP signature creation time (RFC 3339, UTC); "" for SSH,
-	// whose signatures carry no time.
-	SignedAt string `json:"signed_at"`
-	// KeyExpiredAt is when the signing key expired, if it has.
-	KeyExpiredAt string `json:"key_expired_at"`
-	// VerifiedAtSigning is true when the signature verifies and the key was
-	// valid (trusted, unexpired, unrevoked) when the signature was made.
-	VerifiedAtSigning bool `json:"verified_at_signing"`
-	// Note says why, when the status is not self-explanatory.
-	Note string `json:"note"`
-}
+// Signature is the outcome of checking one commit signature: gitsig's, so
+// the collector's evidence and `evident verify` describe signatures alike.
+type Signature = gitsig.Signature
 
 // Kind is a signature format.
-type Kind string
+type Kind = gitsig.Kind
 
-// Signature kinds.
+// Signature kinds, as gitsig names them.
 const (
 	// KindNone is an unsigned commit.
-	KindNone Kind = "none"
+	KindNone = gitsig.KindNone
 	// KindPGP is an OpenPGP signature.
-	KindPGP Kind = "pgp"
+	KindPGP = gitsig.KindPGP
 	// KindSSH is an SSH signature (sshsig).
-	KindSSH Kind = "ssh"
+	KindSSH = gitsig.KindSSH
 	// KindX509 is an X.509 (gpgsm, CMS) signature.
-	KindX509 Kind = "x509"
+	KindX509 = gitsig.KindX509
 	// KindUnknown is a signature header in no format git knows.
-	KindUnknown Kind = "unknown"
+	KindUnknown = gitsig.KindUnknown
 )
 
 // Status is a signature verification outcome.
-type Status string
+type Status = gitsig.Status
 
-// Signature statuses.
+// Signature statuses, as gitsig names them.
 const (
 	// StatusNone: the commit is unsigned.
-	StatusNone Status = "none"
+	StatusNone = gitsig.StatusNone
 	// StatusVerified: a trusted key made the signature while it was valid.
-	StatusVerified Status = "verified"
+	StatusVerified = gitsig.StatusVerified
 	// StatusUnknownKey: the signing key is not trusted (or cannot be checked).
-	StatusUnknownKey Status = "unknown_key"
+	StatusUnknownKey = gitsig.StatusUnknownKey
 	// StatusBad: the signature does not match the commit.
-	StatusBad Status = "bad"
+	StatusBad = gitsig.StatusBad
 	// StatusExpiredKey: the signature was made after the key expired (or the
 	// signature itself has expired).
-	StatusExpiredKey Status = "expired_key"
+	StatusExpiredKey = gitsig.StatusExpiredKey
 	// StatusRevokedKey: the signing key has been revoked.
-	StatusRevokedKey Status = "revoked_key"
+	StatusRevokedKey = gitsig.StatusRevokedKey
 	// StatusError: the signature is malformed or could not be processed.
-	StatusError Status = "error"
+	StatusError = gitsig.StatusError
 )
 
 // Statuses lists every status, in display order.
-var Statuses = []Status{StatusVerified, StatusNone, StatusUnknownKey, StatusBad, StatusExpiredKey, StatusRevokedKey, StatusError}
+var Statuses = gitsig.Statuses
 
 // Summary counts the commits in the period by signature outcome.
 type Summary struct {

@@ -3,8 +3,10 @@ package gitrepo
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
-	"time"
+
+	"github.com/evident-project/evident/generator/catalog"
 )
 
 // realData returns the path of a file under the shared real-world test
@@ -22,50 +24,31 @@ func realData(t *testing.T, rel string) string {
 	return p
 }
 
-// TestWebFlowKeys loads GitHub's web-flow commit-signing keys: the old key
-// expired on 2024-01-16, which is exactly the case where an audit of a past
-// period must judge validity at signing time.
+// TestWebFlowKeys declares GitHub's web-flow commit-signing keyring as a
+// repository's trusted PGP keys, as an operator auditing a GitHub-hosted
+// repository would: both keys (the old one expired on 2024-01-16) load,
+// none is skipped, and the read records the file's digest. gitsig's own
+// test checks the keys' fingerprints and expiry.
 func TestWebFlowKeys(t *testing.T) {
-	for _, name := range []string{"keys/web-flow.asc", "keys/web-flow.gpg"} {
+	for _, name := range []string{"web-flow.asc", "web-flow.gpg"} {
 		t.Run(name, func(t *testing.T) {
-			data, err := os.ReadFile(realData(t, name))
+			path := realData(t, "keys/"+name)
+			data, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)
 			}
-			ents, skipped, err := readPGPKeyring(data)
+			tr, reads, notes, err := loadTrust(filepath.Dir(path), catalog.TrustedKeys{PGP: []string{name}}, testNow)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(skipped) != 0 {
-				t.Errorf("skipped keys: %v", skipped)
+			if tr == nil || len(reads) != 1 {
+				t.Fatalf("trust %v, reads %+v", tr, reads)
 			}
-			keys := map[string]pgpKeyInfo{}
-			for _, k := range describePGPKeys(ents) {
-				keys[k.keyID] = k
+			if r := reads[0]; r.Method != "read" || r.Target != name || r.Status != "sha256:"+sha256Hex(data) || r.Count != 2 {
+				t.Errorf("read %+v, want %s with its digest and 2 keys", r, name)
 			}
-			old, ok := keys["4AEE18F83AFDEB23"]
-			if !ok {
-				t.Fatalf("old web-flow key not loaded; got %v", keys)
-			}
-			if old.fingerprint != "5DE3E0509C47EA3CF04A42D34AEE18F83AFDEB23" {
-				t.Errorf("old key fingerprint %s", old.fingerprint)
-			}
-			if got := old.expires.UTC().Format(time.DateOnly); got != "2024-01-16" {
-				t.Errorf("old key expires %v, want 2024-01-16", old.expires)
-			}
-			cur, ok := keys["B5690EEEBB952194"]
-			if !ok {
-				t.Fatalf("current web-flow key not loaded; got %v", keys)
-			}
-			if cur.fingerprint != "968479A1AFF927E37D1A566BB5690EEEBB952194" || !cur.expires.IsZero() || cur.revoked {
-				t.Errorf("current key %+v", cur)
-			}
-			// Both keys can be looked up by the key id a signature names.
-			tr := newPGPTrust(ents)
-			for _, id := range []uint64{0x4AEE18F83AFDEB23, 0xB5690EEEBB952194} {
-				if len(tr.byID[id]) == 0 {
-					t.Errorf("key %016X not indexed", id)
-				}
+			if len(notes) != 0 {
+				t.Errorf("notes %q: no key should be skipped", strings.Join(notes, "; "))
 			}
 		})
 	}

@@ -1,4 +1,4 @@
-package gitrepo
+package gitsig
 
 import (
 	"bytes"
@@ -157,11 +157,11 @@ func TestVerifySSHWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 	armored := sshsig.Armor(sig)
-	signers, err := parseAllowedSigners(strings.NewReader(`a@x valid-after="20261010Z",valid-before="20261020Z" `+key+"\n"), "s")
-	if err != nil {
+	trust := NewTrust(time.Time{})
+	if _, err := trust.AddAllowedSigners([]byte(`a@x valid-after="20261010Z",valid-before="20261020Z" `+key+"\n"), "s"); err != nil {
 		t.Fatal(err)
 	}
-	tr := newSSHTrust(signers)
+	tr := trust.ssh
 	at := func(s string) time.Time { v, _ := time.Parse(time.RFC3339, s); return v }
 	for when, want := range map[string]Status{
 		"2026-10-09T23:59:59Z": StatusUnknownKey,

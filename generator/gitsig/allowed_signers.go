@@ -1,4 +1,4 @@
-package gitrepo
+package gitsig
 
 import (
 	"bufio"
@@ -338,8 +338,8 @@ type sshTrust struct {
 	caKeys map[string][]*allowedSigner
 }
 
-func newSSHTrust(signers []allowedSigner) *sshTrust {
-	t := &sshTrust{byKey: map[string][]*allowedSigner{}, caKeys: map[string][]*allowedSigner{}}
+// add indexes signers after those already added, keeping file order.
+func (t *sshTrust) add(signers []allowedSigner) {
 	for i := range signers {
 		s := &signers[i]
 		if s.certAuthority {
@@ -348,7 +348,6 @@ func newSSHTrust(signers []allowedSigner) *sshTrust {
 			t.byKey[s.fingerprint] = append(t.byKey[s.fingerprint], s)
 		}
 	}
-	return t
 }
 
 // equalKeys compares two public keys by their wire encoding.

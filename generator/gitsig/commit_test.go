@@ -1,4 +1,4 @@
-package gitrepo
+package gitsig
 
 import (
 	"testing"
@@ -22,7 +22,7 @@ func TestParseCommitPayload(t *testing.T) {
 		" type commit\n" +
 		"\n" +
 		"Subject line\r\n\nbody\ngpgsig not a header\n"
-	c, err := parseCommit([]byte(raw))
+	c, err := ParseCommit([]byte(raw))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,29 +36,29 @@ func TestParseCommitPayload(t *testing.T) {
 		" type commit\n" +
 		"\n" +
 		"Subject line\r\n\nbody\ngpgsig not a header\n"
-	if string(c.payload) != wantPayload {
-		t.Errorf("payload:\n%q\nwant\n%q", c.payload, wantPayload)
+	if string(c.Payload) != wantPayload {
+		t.Errorf("payload:\n%q\nwant\n%q", c.Payload, wantPayload)
 	}
-	if want := "-----BEGIN PGP SIGNATURE-----\n\nabc\n-----END PGP SIGNATURE-----\n"; string(c.signature) != want {
-		t.Errorf("signature %q, want %q", c.signature, want)
+	if want := "-----BEGIN PGP SIGNATURE-----\n\nabc\n-----END PGP SIGNATURE-----\n"; string(c.Signature) != want {
+		t.Errorf("signature %q, want %q", c.Signature, want)
 	}
-	if len(c.parents) != 2 || c.subject != "Subject line" {
-		t.Errorf("parents %v subject %q", c.parents, c.subject)
+	if len(c.Parents) != 2 || c.Subject != "Subject line" {
+		t.Errorf("parents %v subject %q", c.Parents, c.Subject)
 	}
-	if c.author.name != "A U Thor" || c.author.email != "a@example.com" || c.author.when.Unix() != 1791201600 || c.author.when.Location().String() != "UTC" {
-		t.Errorf("author %+v", c.author)
+	if c.Author.Name != "A U Thor" || c.Author.Email != "a@example.com" || c.Author.When.Unix() != 1791201600 || c.Author.When.Location().String() != "UTC" {
+		t.Errorf("author %+v", c.Author)
 	}
-	if c.committer.name != "C O Mitter" || c.committer.when.Unix() != 1791205200 {
-		t.Errorf("committer %+v", c.committer)
+	if c.Committer.Name != "C O Mitter" || c.Committer.When.Unix() != 1791205200 {
+		t.Errorf("committer %+v", c.Committer)
 	}
 }
 
 func TestParseCommitUnsignedAndErrors(t *testing.T) {
-	c, err := parseCommit([]byte("tree t\ncommitter X <x@y> 1 +0000\n\nroot"))
+	c, err := ParseCommit([]byte("tree t\ncommitter X <x@y> 1 +0000\n\nroot"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.signature != nil || len(c.parents) != 0 || c.subject != "root" {
+	if c.Signature != nil || len(c.Parents) != 0 || c.Subject != "root" {
 		t.Errorf("unsigned root commit: %+v", c)
 	}
 	for _, raw := range []string{
@@ -66,7 +66,7 @@ func TestParseCommitUnsignedAndErrors(t *testing.T) {
 		"tree t\ncommitter X x@y 1 +0000\n\nbad ident\n",
 		"tree t\ncommitter X <x@y> soon +0000\n\nbad date\n",
 	} {
-		if _, err := parseCommit([]byte(raw)); err == nil {
+		if _, err := ParseCommit([]byte(raw)); err == nil {
 			t.Errorf("parse %q: want an error", raw)
 		}
 	}

@@ -1,4 +1,4 @@
-package gitrepo
+package gitsig
 
 import (
 	"bytes"

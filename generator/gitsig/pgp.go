@@ -1,4 +1,4 @@
-package gitrepo
+package gitsig
 
 import (
 	"bytes"
@@ -38,14 +38,6 @@ type pgpKey struct {
 // pgpTrust is a parsed set of trusted OpenPGP keys.
 type pgpTrust struct {
 	byID map[uint64][]*pgpKey
-}
-
-// pgpKeyInfo describes one loaded primary key, for tests and notes.
-type pgpKeyInfo struct {
-	fingerprint string
-	keyID       string
-	expires     time.Time
-	revoked     bool
 }
 
 // readPGPKeyring parses an OpenPGP keyring file: one or more armored public
@@ -142,9 +134,8 @@ func skipToNextKey(packets *packet.Reader) error {
 	}
 }
 
-// newPGPTrust indexes the signing keys of ents by key id.
-func newPGPTrust(ents []*openpgp.Entity) *pgpTrust {
-	t := &pgpTrust{byID: map[uint64][]*pgpKey{}}
+// add indexes the signing keys of ents by key id.
+func (t *pgpTrust) add(ents []*openpgp.Entity) {
 	for _, e := range ents {
 		pk := e.PrimaryKey
 		fpr := fmt.Sprintf("%X", pk.Fingerprint)
@@ -174,22 +165,6 @@ func newPGPTrust(ents []*openpgp.Entity) *pgpTrust {
 			t.byID[sk.PublicKey.KeyId] = append(t.byID[sk.PublicKey.KeyId], k)
 		}
 	}
-	return t
-}
-
-// describePGPKeys summarises the primary keys of ents.
-func describePGPKeys(ents []*openpgp.Entity) []pgpKeyInfo {
-	var out []pgpKeyInfo
-	for _, e := range ents {
-		selfSig, _ := e.PrimarySelfSignature()
-		out = append(out, pgpKeyInfo{
-			fingerprint: fmt.Sprintf("%X", e.PrimaryKey.Fingerprint),
-			keyID:       fmt.Sprintf("%016X", e.PrimaryKey.KeyId),
-			expires:     keyExpiry(e.PrimaryKey, selfSig),
-			revoked:     len(e.Revocations) > 0,
-		})
-	}
-	return out
 }
 
 // keyExpiry is the expiry a self-signature sets on pk; zero when none.
