@@ -32,6 +32,7 @@ site loads no network assets and works from file:// or any static host.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			_, err := pipeline.Build(pipeline.BuildOptions{
 				EvidenceDir: g.Evidence, SiteDir: g.Site, Rev: o.At, Registry: reg, History: o.History, Log: stderrOf(cmd),
+				ConfigPath: g.Config,
 			})
 			return err
 		},

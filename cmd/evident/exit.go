@@ -13,7 +13,7 @@ import (
 // Exit codes, documented in `evident --help` and the README.
 const (
 	exitOK       = 0 // success; for check: every key control passed (or is excepted / not applicable)
-	exitFail     = 1 // check: a key control failed
+	exitFail     = 1 // check: a key control failed; verify: an integrity check failed
 	exitUsage    = 2 // usage or config error (file:line:col is printed)
 	exitUnknown  = 3 // check: no key control failed, but collection errors left one unknown
 	exitInternal = 4 // the run itself failed (I/O, evidence repository); nothing was committed
@@ -21,7 +21,7 @@ const (
 
 const exitCodesHelp = `Exit codes:
   0  success; for check, every key control passed, is excepted or not applicable
-  1  check: at least one key control failed
+  1  check: at least one key control failed; verify: an integrity check failed
   2  usage or config error (controls.yaml errors name file:line:col)
   3  check: no key control failed, but missing or failed evidence left one unknown
   4  the run failed (I/O, evidence repository); the evidence repository is unchanged`

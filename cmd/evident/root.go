@@ -103,6 +103,7 @@ Try it without setup:    evident demo
 		newCheckCmd(g, reg),
 		newBuildCmd(g, reg),
 		newRunCmd(g, reg),
+		newVerifyCmd(g, reg),
 		newDemoCmd(reg),
 		newVersionCmd(),
 	)

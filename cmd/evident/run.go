@@ -21,7 +21,7 @@ func newRunCmd(g *globalOptions, reg *collect.Registry) *cobra.Command {
 			if _, err := pipeline.Collect(cmd.Context(), o.pipeline(g, reg, cmd)); err != nil {
 				return err
 			}
-			rep, err := pipeline.Build(pipeline.BuildOptions{EvidenceDir: g.Evidence, SiteDir: g.Site, Registry: reg, Log: stderrOf(cmd)})
+			rep, err := pipeline.Build(pipeline.BuildOptions{EvidenceDir: g.Evidence, SiteDir: g.Site, Registry: reg, Log: stderrOf(cmd), ConfigPath: g.Config})
 			if err != nil {
 				return err
 			}

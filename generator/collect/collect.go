@@ -45,6 +45,13 @@ type Request struct {
 	Now time.Time
 	// BaseDir is the directory relative paths in config resolve against.
 	BaseDir string
+	// Catalog is the whole loaded config, for collectors whose parameters
+	// live outside their evidence declaration (evident.integrity reads the
+	// integrity section).
+	Catalog *catalog.Catalog
+	// EvidenceDir is the evidence repository this run will commit to, for
+	// the collector that verifies its history so far.
+	EvidenceDir string
 }
 
 // Result is a collector's raw output.

@@ -122,6 +122,7 @@ func (r *Runner) runOne(ctx context.Context, cat *catalog.Catalog, t Task, base 
 		return o
 	}
 	req := base
+	req.Catalog = cat
 	req.Params = t.Params
 	req.SourceID = t.SourceID
 	if t.SourceID != "" {

@@ -13,15 +13,20 @@ const ManifestSchema = "evident.manifest/v1"
 // period, every evidence file in the snapshot with its digest, and the digest
 // of the previous manifest, which chains the whole history.
 type Manifest struct {
-	Schema   string         `json:"schema"`
-	RunID    string         `json:"run_id"`
-	Sequence int            `json:"sequence"`
-	Started  time.Time      `json:"started"`
-	Finished time.Time      `json:"finished"`
-	Tool     Tool           `json:"tool"`
-	Config   FileRef        `json:"config"`
-	Period   ManifestPeriod `json:"period"`
-	Items    []ManifestItem `json:"items"`
+	Schema   string    `json:"schema"`
+	RunID    string    `json:"run_id"`
+	Sequence int       `json:"sequence"`
+	Started  time.Time `json:"started"`
+	Finished time.Time `json:"finished"`
+	Tool     Tool      `json:"tool"`
+	Config   FileRef   `json:"config"`
+	// Trust are the public keys the config declared trusted for this
+	// evidence (integrity: in controls.yaml), copied beside it so the site
+	// can publish what an auditor verifies with. Verification itself takes
+	// its trust from the config repository, never from here.
+	Trust  []FileRef      `json:"trust,omitempty"`
+	Period ManifestPeriod `json:"period"`
+	Items  []ManifestItem `json:"items"`
 	// Previous is the sha256 of the previous snapshot's manifest.json bytes;
 	// empty only for the first snapshot.
 	Previous string `json:"previous"`

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -29,6 +30,12 @@ const (
 	ConfigPath         = "config/controls.yaml"
 	branchRef          = plumbing.ReferenceName("refs/heads/main")
 )
+
+// TrustPath is where a trust file named in the config (relative to the
+// config file) is stored in a snapshot.
+func TrustPath(rel string) string {
+	return "config/" + strings.TrimPrefix(path.Clean("/"+filepath.ToSlash(rel)), "/")
+}
 
 // BlobSigner signs manifest.json; the bundle it returns is committed beside it.
 type BlobSigner interface {
@@ -197,11 +204,14 @@ func (s *Store) History(h plumbing.Hash, limit int) ([]*Snapshot, error) {
 
 // Run is everything one collection run produced.
 type Run struct {
-	RunID      string
-	Started    time.Time
-	Finished   time.Time
-	Tool       Tool
-	Config     []byte
+	RunID    string
+	Started  time.Time
+	Finished time.Time
+	Tool     Tool
+	Config   []byte
+	// TrustFiles are the trusted public key files the config names, by
+	// their path relative to the config file; stored under config/.
+	TrustFiles map[string][]byte
 	Period     period.Period
 	Items      map[string]*Item // by path
 	AuthorName string
@@ -263,6 +273,16 @@ func (s *Store) Commit(ctx context.Context, run Run) (*Snapshot, error) {
 	}
 	files[ConfigPath] = run.Config
 	m.Config = FileRef{Path: ConfigPath, SHA256: SHA256(run.Config), Size: int64(len(run.Config))}
+	// Trust files of an earlier config are not carried forward: each
+	// snapshot holds the keys its own config trusted.
+	configFiles := map[string]bool{ConfigPath: true}
+	for rel, b := range run.TrustFiles {
+		p := TrustPath(rel)
+		files[p] = b
+		configFiles[p] = true
+		m.Trust = append(m.Trust, FileRef{Path: p, SHA256: SHA256(b), Size: int64(len(b))})
+	}
+	sort.Slice(m.Trust, func(i, j int) bool { return m.Trust[i].Path < m.Trust[j].Path })
 
 	var changes []string
 	written := map[string]bool{}
@@ -283,7 +303,7 @@ func (s *Store) Commit(ctx context.Context, run Run) (*Snapshot, error) {
 		written[path] = true
 	}
 	for path, b := range files {
-		if path == ConfigPath {
+		if configFiles[path] {
 			continue
 		}
 		mi := ManifestItem{FileRef: FileRef{Path: path, SHA256: SHA256(b), Size: int64(len(b))}}

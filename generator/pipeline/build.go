@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"fmt"
 	"io"
 
@@ -21,6 +22,10 @@ type BuildOptions struct {
 	// History is how many runs each control page shows; default 20.
 	History int
 	Log     io.Writer
+	// ConfigPath, when it exists, is the reviewed controls.yaml whose
+	// integrity section the verification page trusts; otherwise the keys
+	// recorded in the snapshot are used and the page says so.
+	ConfigPath string
 }
 
 // Build renders the site for one snapshot, from the evidence repository alone.
@@ -72,9 +77,19 @@ func Build(o BuildOptions) (*check.Report, error) {
 		}
 		hist = append(hist, h)
 	}
+	vres, err := Verify(context.Background(), VerifyOptions{
+		EvidenceDir: o.EvidenceDir, ConfigPath: o.ConfigPath, Rev: snap.Commit.String(),
+		Registry: o.Registry, Now: snap.Manifest.Finished,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("build: verify the history: %w", err)
+	}
 	err = site.Build(site.Input{
 		Catalog: cat, Report: rep, Manifest: snap.Manifest, Commit: snap.Commit.String(),
 		History: hist, Defs: o.Registry.Defs(), ReadFile: snap.ReadFile, Version: version.String(),
+		Verification: &site.Verification{
+			Report: vres.Report, Integrity: vres.Integrity, TrustFromEvidence: vres.TrustFromEvidence,
+		},
 	}, o.SiteDir)
 	if err != nil {
 		return nil, err

@@ -11,10 +11,12 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/evident-project/evident/generator/blobsig"
 	"github.com/evident-project/evident/generator/catalog"
 	"github.com/evident-project/evident/generator/check"
 	"github.com/evident-project/evident/generator/collect"
 	"github.com/evident-project/evident/generator/evidence"
+	"github.com/evident-project/evident/generator/evidence/trust"
 	"github.com/evident-project/evident/generator/period"
 	"github.com/evident-project/evident/generator/version"
 )
@@ -33,6 +35,20 @@ type CollectOptions struct {
 	Retries     int
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
+
+	// SigningKey is the cosign private key file; empty means the config's
+	// integrity.manifest.signing_key. SigningPassword decrypts it.
+	SigningKey      string
+	SigningPassword []byte
+	// CommitSigningKey is the commit signing key file; empty means the
+	// config's integrity.commits.signing_key.
+	CommitSigningKey string
+	// Keyless signs through Fulcio and Rekor when the config declares
+	// integrity.manifest.keyless and no key is given.
+	Keyless *blobsig.KeylessOptions
+	// Signers, when set, replace all of the above (the demo signs with
+	// in-memory keys).
+	Signers *evidence.Signers
 }
 
 // LoadCatalog loads and validates a controls.yaml.
@@ -77,6 +93,16 @@ func Collect(ctx context.Context, o CollectOptions) (*evidence.Snapshot, error) 
 	if err != nil {
 		return nil, fmt.Errorf("collect: %w", err)
 	}
+	// Signing is set up before anything is collected, so a wrong password
+	// or a missing key fails in a second, not after an hour of collection.
+	signers, err := runSigners(cat, baseDir, o)
+	if err != nil {
+		return nil, fmt.Errorf("collect: %w", err)
+	}
+	trustFiles, err := trust.Files(cat.Integrity, trust.DirReader(baseDir))
+	if err != nil {
+		return nil, fmt.Errorf("collect: %w", err)
+	}
 	tasks := collect.Plan(cat, o.Registry, p, evidence.ItemPath)
 	fmt.Fprintf(log, "collecting %d evidence items for %s (%s)\n", len(tasks), p.ID, cat.Organization.Name)
 	runner := &collect.Runner{
@@ -89,7 +115,7 @@ func Collect(ctx context.Context, o CollectOptions) (*evidence.Snapshot, error) 
 			fmt.Fprintf(log, "  [%d/%d] %s %s (%s)\n", done, total, out.Task.Path, status, out.Duration.Round(time.Millisecond))
 		},
 	}
-	outcomes, err := runner.Run(ctx, cat, tasks, collect.Request{Period: p, Now: started, BaseDir: baseDir})
+	outcomes, err := runner.Run(ctx, cat, tasks, collect.Request{Period: p, Now: started, BaseDir: baseDir, EvidenceDir: o.EvidenceDir})
 	if err != nil {
 		return nil, err
 	}
@@ -118,12 +144,48 @@ func Collect(ctx context.Context, o CollectOptions) (*evidence.Snapshot, error) 
 		Items:      items,
 		AuthorName: "evident",
 		AuthorMail: "evident@localhost",
+		Signers:    signers,
+		TrustFiles: trustFiles,
 	})
 	if err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(log, "committed snapshot #%d %s: %s", snap.Manifest.Sequence, snap.Commit.String()[:12], firstLine(snap.Message))
 	return snap, nil
+}
+
+// runSigners builds the run's signers from the options and the config.
+func runSigners(cat *catalog.Catalog, baseDir string, o CollectOptions) (evidence.Signers, error) {
+	if o.Signers != nil {
+		return *o.Signers, nil
+	}
+	in := cat.Integrity
+	so := trust.SignerOptions{Password: o.SigningPassword}
+	read := func(flag, declared string) ([]byte, error) {
+		p := flag
+		if p == "" && declared != "" {
+			p = filepath.Join(baseDir, declared)
+		}
+		if p == "" {
+			return nil, nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("read signing key: %w", err)
+		}
+		return b, nil
+	}
+	var err error
+	if so.ManifestKey, err = read(o.SigningKey, in.Manifest.SigningKey); err != nil {
+		return evidence.Signers{}, err
+	}
+	if so.CommitKey, err = read(o.CommitSigningKey, in.Commits.SigningKey); err != nil {
+		return evidence.Signers{}, err
+	}
+	if len(so.ManifestKey) == 0 && in.Manifest.IsKeyless() {
+		so.Keyless = o.Keyless
+	}
+	return trust.Signers(in, so)
 }
 
 // itemOf turns a task outcome into an evidence item. A failed collector

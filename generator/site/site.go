@@ -42,6 +42,9 @@ type Input struct {
 	// ReadFile reads a file of the current snapshot (copied as raw evidence).
 	ReadFile func(path string) ([]byte, error)
 	Version  string
+	// Verification is the history's verification for the "Verify this
+	// evidence" page; nil renders the page as not verified.
+	Verification *Verification
 }
 
 // siteInfo is shown on every page.
@@ -96,9 +99,19 @@ func Build(in Input, dir string) error {
 		Defs     []collect.Def
 	}{page{"Evidence", "../", info}, m, in.Defs})
 
+	v := in.Verification
+	if v == nil {
+		v = &Verification{Integrity: in.Catalog.Integrity}
+	}
+	w.writeVerification(in, v, info)
+
 	// Raw evidence, byte for byte, so auditors can sha256sum what they see.
 	w.copy("evidence/"+evidence.ManifestPath, in.ReadFile, evidence.ManifestPath)
 	w.copy("evidence/"+m.Config.Path, in.ReadFile, m.Config.Path)
+	for _, t := range m.Trust {
+		w.copy("evidence/"+t.Path, in.ReadFile, t.Path)
+	}
+	w.copy("evidence/"+evidence.ManifestBundlePath, optional(in.ReadFile), evidence.ManifestBundlePath)
 	for _, it := range m.Items {
 		w.copy("evidence/"+it.Path, in.ReadFile, it.Path)
 	}
@@ -268,7 +281,7 @@ func parse() (map[string]*template.Template, error) {
 	}
 	// One template set per page, so each page's "content" block stands alone.
 	out := map[string]*template.Template{}
-	for _, name := range []string{"index", "control", "evidence", "findings"} {
+	for _, name := range []string{"index", "control", "evidence", "findings", "verify"} {
 		body, err := fs.ReadFile(templates.FS, name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("build site: %w", err)
@@ -309,7 +322,22 @@ func (w *writer) copy(rel string, read func(string) ([]byte, error), path string
 		w.err = fmt.Errorf("build site: copy evidence %s: %w", path, err)
 		return
 	}
+	if b == nil {
+		return
+	}
 	w.write(rel, b)
+}
+
+// optional reads a file that may be absent (an unsigned snapshot has no
+// bundle): absence copies nothing rather than failing the build.
+func optional(read func(string) ([]byte, error)) func(string) ([]byte, error) {
+	return func(p string) ([]byte, error) {
+		b, err := read(p)
+		if err != nil {
+			return nil, nil
+		}
+		return b, nil
+	}
 }
 
 func (w *writer) write(rel string, b []byte) {

@@ -8,6 +8,7 @@ import (
 	"github.com/evident-project/evident/generator/collect/command"
 	"github.com/evident-project/evident/generator/collect/file"
 	"github.com/evident-project/evident/generator/collect/gitrepo"
+	"github.com/evident-project/evident/generator/collect/integrity"
 )
 
 // Registry returns a registry with every collector of this build.
@@ -16,6 +17,7 @@ func Registry() *collect.Registry {
 	r.Register(gitrepo.New())
 	r.Register(file.New())
 	r.Register(command.New())
+	r.Register(integrity.New())
 
 	// Named by controls.yaml today; until built, their evidence is recorded
 	// as "collector X not available" and dependent controls are unknown.
@@ -28,7 +30,6 @@ func Registry() *collect.Registry {
 		"kube.rbac":                "kubernetes",
 		"kube.admission":           "kubernetes",
 		"cosign.artifacts":         "",
-		"evident.integrity":        "",
 	} {
 		r.Plan(name, kind)
 	}
