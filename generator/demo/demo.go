@@ -38,16 +38,19 @@ type Result struct {
 	Index       string
 }
 
-// RunDates are the simulated times of the scheduled collection runs: monthly
-// through Q3 (closing the quarter on its last day), then twice a month in Q4.
+// RunDates are the simulated times of the scheduled collection runs, on the
+// demo's schedule (the 1st and 16th at 06:00 UTC) — except 16 August, when
+// the bank's CI runners were down: a missing run that verify reports and
+// the evidence-integrity control shows for Q3.
 var RunDates = []time.Time{
-	time.Date(2026, 7, 31, 6, 0, 0, 0, time.UTC),
-	time.Date(2026, 8, 31, 6, 0, 0, 0, time.UTC),
-	time.Date(2026, 9, 30, 18, 0, 0, 0, time.UTC),
-	time.Date(2026, 10, 15, 6, 0, 0, 0, time.UTC),
-	time.Date(2026, 10, 31, 6, 0, 0, 0, time.UTC),
+	time.Date(2026, 7, 16, 6, 0, 0, 0, time.UTC),
+	time.Date(2026, 8, 1, 6, 0, 0, 0, time.UTC),
+	time.Date(2026, 9, 1, 6, 0, 0, 0, time.UTC),
+	time.Date(2026, 9, 16, 6, 0, 0, 0, time.UTC),
+	time.Date(2026, 10, 1, 6, 0, 0, 0, time.UTC),
+	time.Date(2026, 10, 16, 6, 0, 0, 0, time.UTC),
+	time.Date(2026, 11, 1, 6, 0, 0, 0, time.UTC),
 	time.Date(2026, 11, 16, 6, 0, 0, 0, time.UTC),
-	time.Date(2026, 11, 23, 6, 0, 0, 0, time.UTC),
 }
 
 // Build generates the whole demo.
@@ -77,6 +80,10 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("demo: generate bank repositories: %w", err)
 	}
+	signers, err := demoSigners(o.Seed, configDir)
+	if err != nil {
+		return nil, err
+	}
 	cfg, err := demoConfig(b, configDir)
 	if err != nil {
 		return nil, err
@@ -95,7 +102,7 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 		clock := simulatedClock(at)
 		if _, err := pipeline.Collect(ctx, pipeline.CollectOptions{
 			ConfigPath: res.ConfigPath, EvidenceDir: res.EvidenceDir, Registry: o.Registry,
-			Now: clock, Parallelism: 4,
+			Now: clock, Parallelism: 4, Signers: &signers,
 		}); err != nil {
 			return nil, fmt.Errorf("demo: collect at %s: %w", at.Format(time.DateOnly), err)
 		}
@@ -168,6 +175,11 @@ func demoConfig(b *bank.Bank, configDir string) ([]byte, error) {
 	setKey(root, "organization", org)
 	setKey(root, "sources", map[string]any{"git": gitSources})
 	setKey(root, "exceptions", exceptions)
+	setKey(root, "integrity", map[string]any{
+		"schedule": demoSchedule,
+		"manifest": map[string]any{"key": demoCosignPub},
+		"commits":  map[string]any{"ssh_allowed_signers": []string{demoAllowedSigners}},
+	})
 	out, err := yaml.Marshal(&doc)
 	if err != nil {
 		return nil, fmt.Errorf("demo: write controls.yaml: %w", err)

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path"
 
+	"github.com/evident-project/evident/generator/blobsig"
 	"github.com/evident-project/evident/generator/check"
 	"github.com/evident-project/evident/generator/collect"
 	"github.com/evident-project/evident/generator/evidence"
@@ -26,6 +28,32 @@ type BuildOptions struct {
 	// integrity section the verification page trusts; otherwise the keys
 	// recorded in the snapshot are used and the page says so.
 	ConfigPath string
+}
+
+// verification turns a verify result into the site's page model, with the
+// exact cosign command for the declared trust. Paths in the commands are
+// relative to a clone of the evidence repository with the page's downloads
+// one folder up.
+func verification(v *VerifyResult) *site.Verification {
+	out := &site.Verification{Report: v.Report, Integrity: v.Integrity, TrustFromEvidence: v.TrustFromEvidence}
+	m := v.Integrity.Manifest
+	var cfg blobsig.VerifierConfig
+	switch {
+	case m.Key != "":
+		// cosign insists on a trusted root even when only the key is
+		// trusted; an empty one keeps the auditor offline.
+		cfg = blobsig.VerifierConfig{PublicKeyPath: "../" + path.Base(m.Key), TrustedRootPath: "../" + blobsig.TrustedRootFileName}
+		out.Downloads = map[string][]byte{blobsig.TrustedRootFileName: blobsig.EmptyTrustedRoot()}
+	case m.IsKeyless():
+		cfg = blobsig.VerifierConfig{CertificateIdentity: m.Keyless.Identity, CertificateIdentityRegexp: m.Keyless.IdentityRegexp, CertificateOIDCIssuer: m.Keyless.Issuer}
+		if m.Keyless.TrustedRoot != "" {
+			cfg.TrustedRootPath = "../" + path.Base(m.Keyless.TrustedRoot)
+		}
+	default:
+		return out
+	}
+	out.ManifestCommand = blobsig.AuditorCommand(evidence.ManifestPath, evidence.ManifestBundlePath, cfg)
+	return out
 }
 
 // Build renders the site for one snapshot, from the evidence repository alone.
@@ -87,9 +115,7 @@ func Build(o BuildOptions) (*check.Report, error) {
 	err = site.Build(site.Input{
 		Catalog: cat, Report: rep, Manifest: snap.Manifest, Commit: snap.Commit.String(),
 		History: hist, Defs: o.Registry.Defs(), ReadFile: snap.ReadFile, Version: version.String(),
-		Verification: &site.Verification{
-			Report: vres.Report, Integrity: vres.Integrity, TrustFromEvidence: vres.TrustFromEvidence,
-		},
+		Verification: verification(vres),
 	}, o.SiteDir)
 	if err != nil {
 		return nil, err

@@ -23,6 +23,9 @@ type Verification struct {
 	// ManifestCommand is the exact cosign command for the manifest, with
 	// the published key or identity (blobsig.AuditorCommand).
 	ManifestCommand string
+	// Downloads are further files the commands need, by name (an empty
+	// trusted_root.json so cosign runs offline for key-based signatures).
+	Downloads map[string][]byte
 }
 
 // verifyDir is where the page and its downloads live in the site.
@@ -53,6 +56,15 @@ func (w *writer) writeVerification(in Input, v *Verification, info siteInfo) {
 		name := path.Base(ref.Path)
 		w.copy(verifyDir+name, in.ReadFile, ref.Path)
 		view.TrustFiles = append(view.TrustFiles, trustFile{Name: name, Href: name, SHA256: ref.SHA256, Role: trustRole(v.Integrity, ref.Path)})
+	}
+	names := make([]string, 0, len(v.Downloads))
+	for n := range v.Downloads {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		w.write(verifyDir+n, v.Downloads[n])
+		view.TrustFiles = append(view.TrustFiles, trustFile{Name: n, Href: n, SHA256: evidence.SHA256(v.Downloads[n]), Role: "for cosign: trusts no public Sigstore service, so the key alone decides"})
 	}
 	// SHA256SUMS is derived from the signed manifest, so once the manifest
 	// verifies, `sha256sum -c` checks every other file with a standard tool.
