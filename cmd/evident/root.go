@@ -105,6 +105,7 @@ Try it without setup:    evident demo
 		newRunCmd(g, reg),
 		newVerifyCmd(g, reg),
 		newDemoCmd(reg),
+		newKeysCmd(g),
 		newVersionCmd(),
 	)
 	return root

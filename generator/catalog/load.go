@@ -21,6 +21,15 @@ type CollectorIndex interface {
 	Known(name string) (sourceKind string, available, known bool)
 }
 
+// CollectorParams is optionally implemented by a CollectorIndex
+// (collect.Registry does) so that parameters can be checked at validate
+// time, with a position, instead of failing the collector at run time.
+type CollectorParams interface {
+	// Params returns the parameter names a registered collector accepts
+	// and which of them are required; ok is false for planned collectors.
+	Params(name string) (accepted, required []string, ok bool)
+}
+
 // CollectorNames is optionally implemented by a CollectorIndex (collect.Registry
 // does) so that an unknown collector name can be answered with the closest
 // known one.

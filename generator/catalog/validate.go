@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -348,6 +349,7 @@ func (v *validator) evidenceSources(ctl *Control, e *Evidence) {
 		v.errf(at, "%s: unknown collector %q; %s", label, e.Collector, hint)
 		return
 	}
+	v.params(e, label)
 	if kind == "" {
 		if len(refs) > 0 {
 			field := "source"
@@ -367,6 +369,57 @@ func (v *validator) evidenceSources(ctl *Control, e *Evidence) {
 	// none declared that is allowed (a pack is written before an
 	// organisation has, say, a cluster): check reports such evidence as
 	// unusable, so its assertions are unknown, never a vacuous pass.
+}
+
+// params checks an evidence declaration's parameters against what its
+// collector declares: a misspelt or missing parameter is a config error here,
+// with its position, rather than an unknown control after the run.
+func (v *validator) params(e *Evidence, label string) {
+	idx, ok := v.opts.Collectors.(CollectorParams)
+	if !ok || v.d.bad[&e.Params] {
+		return
+	}
+	accepted, required, ok := idx.Params(e.Collector)
+	if !ok {
+		return
+	}
+	pos := v.at(&e.Params, v.at(&e.Collector, e.Pos))
+	var unknown []string
+	for name := range e.Params {
+		if !slices.Contains(accepted, name) {
+			unknown = append(unknown, name)
+		}
+	}
+	sort.Strings(unknown)
+	// A misspelt required parameter is reported once, as the misspelling.
+	meant := map[string]bool{}
+	for _, name := range unknown {
+		hint := "accepted parameters are " + quoteList(accepted)
+		if len(accepted) == 0 {
+			hint = "it takes none; remove params:"
+		} else if s := didYouMean(name, accepted); s != "" {
+			hint = s
+			for _, a := range accepted {
+				if strings.Contains(s, `"`+a+`"`) {
+					meant[a] = true
+				}
+			}
+		}
+		at := pos
+		if n := v.node(&e.Params); n != nil {
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == name {
+					at = Position{Line: n.Content[i].Line, Column: n.Content[i].Column}
+				}
+			}
+		}
+		v.errf(at, "%s: collector %s has no parameter %q; %s", label, e.Collector, name, hint)
+	}
+	for _, name := range required {
+		if _, ok := e.Params[name]; !ok && !meant[name] {
+			v.errf(pos, "%s: collector %s needs parameter %q; add it under params: (see the collector's description on the site's evidence page)", label, e.Collector, name)
+		}
+	}
 }
 
 func (v *validator) assertions(ctl *Control, ids []string) {

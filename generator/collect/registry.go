@@ -32,6 +32,24 @@ func (r *Registry) Register(c Collector) {
 	r.collectors[d.Name] = c
 }
 
+// With returns a copy of the registry in which cs replace the collectors of
+// the same names (the demo points cosign.artifacts at its in-process
+// registry this way, leaving the caller's registry as it was).
+func (r *Registry) With(cs ...Collector) *Registry {
+	out := NewRegistry()
+	for n, c := range r.collectors {
+		out.collectors[n] = c
+	}
+	for n, k := range r.planned {
+		out.planned[n] = k
+	}
+	for _, c := range cs {
+		delete(out.collectors, c.Def().Name)
+		out.Register(c)
+	}
+	return out
+}
+
 // Plan declares a collector name that a later version will provide.
 func (r *Registry) Plan(name, sourceKind string) {
 	if _, ok := r.collectors[name]; ok {
@@ -55,6 +73,22 @@ func (r *Registry) Known(name string) (sourceKind string, available, known bool)
 		return k, false, true
 	}
 	return "", false, false
+}
+
+// Params returns the parameters a registered collector declares in its
+// def.yml, and which are required.
+func (r *Registry) Params(name string) (accepted, required []string, ok bool) {
+	c, ok := r.collectors[name]
+	if !ok {
+		return nil, nil, false
+	}
+	for _, p := range c.Def().Params {
+		accepted = append(accepted, p.Name)
+		if p.Required {
+			required = append(required, p.Name)
+		}
+	}
+	return accepted, required, true
 }
 
 // Names returns every registered and planned name, sorted.

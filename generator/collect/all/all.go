@@ -6,6 +6,7 @@ package all
 import (
 	"github.com/evident-project/evident/generator/collect"
 	"github.com/evident-project/evident/generator/collect/command"
+	"github.com/evident-project/evident/generator/collect/cosign"
 	"github.com/evident-project/evident/generator/collect/file"
 	"github.com/evident-project/evident/generator/collect/gitrepo"
 	"github.com/evident-project/evident/generator/collect/integrity"
@@ -18,6 +19,7 @@ func Registry() *collect.Registry {
 	r.Register(file.New())
 	r.Register(command.New())
 	r.Register(integrity.New())
+	r.Register(cosign.New())
 
 	// Named by controls.yaml today; until built, their evidence is recorded
 	// as "collector X not available" and dependent controls are unknown.
@@ -29,7 +31,6 @@ func Registry() *collect.Registry {
 		"github.audit_log":         "github",
 		"kube.rbac":                "kubernetes",
 		"kube.admission":           "kubernetes",
-		"cosign.artifacts":         "",
 	} {
 		r.Plan(name, kind)
 	}

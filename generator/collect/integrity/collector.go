@@ -37,7 +37,7 @@ type Data struct {
 	Problems       []string `json:"problems"`
 	ProblemCount   int      `json:"problem_count"`
 	Schedule       string   `json:"schedule"`
-	MissingRuns    []string `json:"missing_runs,omitempty"`
+	MissingRuns    []string `json:"missing_runs"` // null without a schedule
 }
 
 // Collector verifies the evidence repository.

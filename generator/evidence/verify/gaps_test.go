@@ -14,7 +14,9 @@ func TestGaps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := func(m time.Month, day, hour, min int) time.Time { return time.Date(2026, m, day, hour, min, 0, 0, time.UTC) }
+	d := func(m time.Month, day, hour, min int) time.Time {
+		return time.Date(2026, m, day, hour, min, 0, 0, time.UTC)
+	}
 	starts := []time.Time{
 		d(7, 16, 6, 0),
 		d(8, 1, 6, 40), // late but inside its slot: counts
