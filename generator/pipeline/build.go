@@ -109,13 +109,22 @@ func Build(o BuildOptions) (*check.Report, error) {
 		EvidenceDir: o.EvidenceDir, ConfigPath: o.ConfigPath, Rev: snap.Commit.String(),
 		Registry: o.Registry, Now: snap.Manifest.Finished,
 	})
+	var ver *site.Verification
 	if err != nil {
-		return nil, fmt.Errorf("build: verify the history: %w", err)
+		// A site that cannot show its verification (the public Sigstore
+		// root unreachable offline, a trusted key file missing) still
+		// renders; the page says it was not verified, and why.
+		ver = &site.Verification{Integrity: cat.Integrity, Error: err.Error()}
+		if o.Log != nil {
+			fmt.Fprintf(o.Log, "warning: the verification page shows no result: %v\n", err)
+		}
+	} else {
+		ver = verification(vres)
 	}
 	err = site.Build(site.Input{
 		Catalog: cat, Report: rep, Manifest: snap.Manifest, Commit: snap.Commit.String(),
 		History: hist, Defs: o.Registry.Defs(), ReadFile: snap.ReadFile, Version: version.String(),
-		Verification: verification(vres),
+		Verification: ver,
 	}, o.SiteDir)
 	if err != nil {
 		return nil, err

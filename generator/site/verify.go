@@ -23,6 +23,8 @@ type Verification struct {
 	// ManifestCommand is the exact cosign command for the manifest, with
 	// the published key or identity (blobsig.AuditorCommand).
 	ManifestCommand string
+	// Error says why the history could not be verified for this build.
+	Error string
 	// Downloads are further files the commands need, by name (an empty
 	// trusted_root.json so cosign runs offline for key-based signatures).
 	Downloads map[string][]byte
