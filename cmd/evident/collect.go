@@ -22,6 +22,7 @@ type collectOptions struct {
 	Quiet            bool
 	SigningKey       string
 	CommitSigningKey string
+	CacheDir         string
 }
 
 func (o *collectOptions) addFlags(fs *pflag.FlagSet) {
@@ -29,6 +30,7 @@ func (o *collectOptions) addFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.Timeout, "timeout", 5*time.Minute, "longest one collector attempt may run")
 	fs.IntVar(&o.Retries, "retries", 2, "extra attempts for transient errors (timeouts, rate limits)")
 	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "print no progress")
+	fs.StringVar(&o.CacheDir, "cache-dir", "", "where collectors keep ETag caches between runs (env EVIDENT_CACHE_DIR; default .git/evident-cache in the evidence repository); persist it in CI to spare the API rate limit")
 	fs.StringVar(&o.SigningKey, "signing-key", "", "cosign private key that signs each manifest (env EVIDENT_SIGNING_KEY, password in COSIGN_PASSWORD; default integrity.manifest.signing_key)")
 	fs.StringVar(&o.CommitSigningKey, "commit-signing-key", "", "OpenSSH or OpenPGP private key that signs each evidence commit (env EVIDENT_COMMIT_SIGNING_KEY; default integrity.commits.signing_key)")
 }
@@ -41,6 +43,7 @@ func (o *collectOptions) pipeline(g *globalOptions, reg *collect.Registry, cmd *
 	if o.Retries == 0 {
 		opts.Retries = -1 // the runner reads 0 as "default"
 	}
+	opts.CacheDir = firstNonEmpty(o.CacheDir, os.Getenv("EVIDENT_CACHE_DIR"))
 	opts.SigningKey = firstNonEmpty(o.SigningKey, os.Getenv("EVIDENT_SIGNING_KEY"))
 	opts.CommitSigningKey = firstNonEmpty(o.CommitSigningKey, os.Getenv("EVIDENT_COMMIT_SIGNING_KEY"))
 	if pw, ok := os.LookupEnv("COSIGN_PASSWORD"); ok {

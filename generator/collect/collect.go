@@ -52,6 +52,10 @@ type Request struct {
 	// EvidenceDir is the evidence repository this run will commit to, for
 	// the collector that verifies its history so far.
 	EvidenceDir string
+	// CacheDir is where collectors may keep state between runs (HTTP ETag
+	// caches, incremental watermarks). It is never evidence: losing it
+	// costs requests, not correctness. Empty means keep nothing.
+	CacheDir string
 }
 
 // Result is a collector's raw output.

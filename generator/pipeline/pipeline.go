@@ -33,6 +33,10 @@ type CollectOptions struct {
 	Parallelism int
 	Timeout     time.Duration
 	Retries     int
+	// CacheDir is where collectors keep state between runs (ETag caches);
+	// empty means .git/evident-cache inside the evidence repository, which
+	// is never committed and lasts as long as that clone does.
+	CacheDir string
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
 
@@ -115,7 +119,15 @@ func Collect(ctx context.Context, o CollectOptions) (*evidence.Snapshot, error) 
 			fmt.Fprintf(log, "  [%d/%d] %s %s (%s)\n", done, total, out.Task.Path, status, out.Duration.Round(time.Millisecond))
 		},
 	}
-	outcomes, err := runner.Run(ctx, cat, tasks, collect.Request{Period: p, Now: started, BaseDir: baseDir, EvidenceDir: o.EvidenceDir})
+	cacheDir := o.CacheDir
+	if gitDir := filepath.Join(o.EvidenceDir, ".git"); cacheDir == "" {
+		// Before the first snapshot there is no repository to keep it in,
+		// and nothing cached yet; the cache then lasts the run.
+		if _, err := os.Stat(gitDir); err == nil {
+			cacheDir = filepath.Join(gitDir, "evident-cache")
+		}
+	}
+	outcomes, err := runner.Run(ctx, cat, tasks, collect.Request{Period: p, Now: started, BaseDir: baseDir, EvidenceDir: o.EvidenceDir, CacheDir: cacheDir})
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/evident-project/evident/generator/collect/command"
 	"github.com/evident-project/evident/generator/collect/cosign"
 	"github.com/evident-project/evident/generator/collect/file"
+	"github.com/evident-project/evident/generator/collect/github"
 	"github.com/evident-project/evident/generator/collect/gitrepo"
 	"github.com/evident-project/evident/generator/collect/integrity"
 )
@@ -20,17 +21,19 @@ func Registry() *collect.Registry {
 	r.Register(command.New())
 	r.Register(integrity.New())
 	r.Register(cosign.New())
+	// The GitHub collectors share one HTTP stack: one concurrency bound and
+	// one rate-limit pause across all of them, one ETag cache (in the run's
+	// cache folder), a GitHub App token minted once.
+	for _, c := range github.Collectors() {
+		r.Register(c)
+	}
 
 	// Named by controls.yaml today; until built, their evidence is recorded
 	// as "collector X not available" and dependent controls are unknown.
 	for name, kind := range map[string]string{
-		"github.branch_protection": "github",
-		"github.pulls":             "github",
-		"github.access":            "github",
-		"github.actions":           "github",
-		"github.audit_log":         "github",
-		"kube.rbac":                "kubernetes",
-		"kube.admission":           "kubernetes",
+		"github.audit_log": "github",
+		"kube.rbac":        "kubernetes",
+		"kube.admission":   "kubernetes",
 	} {
 		r.Plan(name, kind)
 	}
