@@ -105,9 +105,23 @@ type GitHubSource struct {
 	APIURL string `yaml:"api_url,omitempty" json:"api_url,omitempty"`
 	// TokenEnv is the environment variable holding the token; default GITHUB_TOKEN.
 	TokenEnv string `yaml:"token_env,omitempty" json:"token_env,omitempty"`
+	// App authenticates as a GitHub App installation instead of a token.
+	App GitHubApp `yaml:"app,omitempty" json:"app,omitempty"`
 
 	// Pos is where this entry starts in the file, for messages.
 	Pos Position `yaml:"-" json:"-"`
+}
+
+// GitHubApp is a GitHub App installation: a higher rate limit than a
+// personal token, and permissions granted to the app rather than a person.
+type GitHubApp struct {
+	// ID is the app's numeric id.
+	ID int `yaml:"id,omitempty" json:"id,omitempty"`
+	// InstallationID is the installation on the org; 0 means look it up.
+	InstallationID int `yaml:"installation_id,omitempty" json:"installation_id,omitempty"`
+	// PrivateKeyFile is the app's private key (PEM), relative to the config
+	// file; keep it out of the config repository (a CI secret file).
+	PrivateKeyFile string `yaml:"private_key_file,omitempty" json:"private_key_file,omitempty"`
 }
 
 // KubernetesSource is a live cluster or a folder of manifests (GitOps mode).

@@ -191,6 +191,16 @@ func (v *validator) sources() {
 		s := &v.c.Sources.GitHub[i]
 		label := declare(SourceKindGitHub, &s.ID, s.Pos)
 		required(v, &s.Org, s.Pos, label+": org", "set it to the GitHub organisation login")
+		if a := &s.App; v.present(a) {
+			apos := v.at(a, s.Pos)
+			if a.ID <= 0 {
+				v.errf(apos, "%s: app needs id, the GitHub App's numeric id", label)
+			}
+			required(v, &a.PrivateKeyFile, apos, label+": app.private_key_file", "name the app's private key file (PEM)")
+			if s.TokenEnv != "" {
+				v.errf(v.at(&s.TokenEnv, s.Pos), "%s sets both token_env and app; authenticate one way", label)
+			}
+		}
 	}
 	for i := range v.c.Sources.Kubernetes {
 		s := &v.c.Sources.Kubernetes[i]

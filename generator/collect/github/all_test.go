@@ -16,6 +16,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/evident-project/evident/generator/catalog"
 	"github.com/evident-project/evident/generator/collect"
 	"github.com/evident-project/evident/generator/collect/github/fakegithub"
 )
@@ -117,7 +118,18 @@ func TestAppAuthentication(t *testing.T) {
 	if n := e.srv.Counts().ByPath["/app/installations/990/access_tokens"]; n != 1 {
 		t.Errorf("%d installation tokens minted for two collectors", n)
 	}
-	bad := append(append([]Option{}, e.opts...), WithApp(AppAuth{AppID: 99, PrivateKeyFile: "missing.pem"}))
+	// The app declared on the source in controls.yaml works the same way.
+	src := *req.Source.(*catalog.GitHubSource)
+	src.App = catalog.GitHubApp{ID: 99, PrivateKeyFile: "app.pem"}
+	perSource := req
+	perSource.Source = &src
+	if _, err := NewAccess(e.opts...).Collect(context.Background(), perSource); err != nil {
+		t.Fatalf("with the app declared on the source: %v", err)
+	}
+	if n := e.srv.Counts().ByPath["/app/installations/990/access_tokens"]; n != 2 {
+		t.Errorf("the source's app minted no token of its own (%d in all)", n)
+	}
+		bad := append(append([]Option{}, e.opts...), WithApp(AppAuth{AppID: 99, PrivateKeyFile: "missing.pem"}))
 	_, err = NewPulls(bad...).Collect(context.Background(), req)
 	if collect.KindOf(err) != collect.KindPermission || !strings.Contains(err.Error(), "read github app private key missing.pem") ||
 		strings.Contains(err.Error(), req.BaseDir) {

@@ -179,8 +179,11 @@ func (s *shared) credentials(src *catalog.GitHubSource, baseDir string) (ghapi.C
 	switch {
 	case s.opts.creds != nil:
 		c, err = s.opts.creds(src)
-	case s.opts.app != nil:
+	case s.opts.app != nil || src.App.ID != 0:
 		a := s.opts.app
+		if src.App.ID != 0 {
+			a = &AppAuth{AppID: int64(src.App.ID), InstallationID: int64(src.App.InstallationID), PrivateKeyFile: src.App.PrivateKeyFile}
+		}
 		path := a.PrivateKeyFile
 		if path != "" && baseDir != "" && !filepath.IsAbs(path) {
 			path = filepath.Join(baseDir, path)
