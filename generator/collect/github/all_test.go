@@ -129,7 +129,7 @@ func TestAppAuthentication(t *testing.T) {
 	if n := e.srv.Counts().ByPath["/app/installations/990/access_tokens"]; n != 2 {
 		t.Errorf("the source's app minted no token of its own (%d in all)", n)
 	}
-		bad := append(append([]Option{}, e.opts...), WithApp(AppAuth{AppID: 99, PrivateKeyFile: "missing.pem"}))
+	bad := append(append([]Option{}, e.opts...), WithApp(AppAuth{AppID: 99, PrivateKeyFile: "missing.pem"}))
 	_, err = NewPulls(bad...).Collect(context.Background(), req)
 	if collect.KindOf(err) != collect.KindPermission || !strings.Contains(err.Error(), "read github app private key missing.pem") ||
 		strings.Contains(err.Error(), req.BaseDir) {
