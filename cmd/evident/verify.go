@@ -99,7 +99,7 @@ func printVerify(w, stderr io.Writer, r *pipeline.VerifyResult) {
 			result = fmt.Sprintf("%d problem(s)", n)
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", s.Sequence, short(s.Commit), s.Started.Format("2006-01-02 15:04"),
-			s.Period, s.Files, dash(s.ManifestSigner), dash(s.CommitSigner), result)
+			s.Period, s.Files, brief(s.ManifestSigner), brief(s.CommitSigner), result)
 	}
 	tw.Flush()
 	if c := r.Checkpoint; c != nil {
@@ -156,9 +156,17 @@ func short(h string) string {
 	return h
 }
 
-func dash(s string) string {
+// brief shortens a signer for the table: long fingerprints are cut to 16
+// hex digits and parenthesised key ids dropped; -o json has them whole.
+func brief(s string) string {
 	if s == "" {
 		return "-"
+	}
+	if i := strings.Index(s, " ("); i > 0 {
+		s = s[:i]
+	}
+	if i := strings.Index(s, "sha256:"); i >= 0 && len(s) > i+7+16 {
+		s = s[:i+7+16] + "…"
 	}
 	return s
 }
