@@ -64,6 +64,11 @@ type Result struct {
 	Data any
 	// Provenance records how Data was obtained.
 	Provenance Provenance
+	// Cost is what this collection cost (requests on the wire, answers
+	// served from an ETag cache, rate budget left). It changes from run to
+	// run while the world does not, so it is recorded in the run's
+	// manifest, never in the item: an unchanged world gives unchanged items.
+	Cost map[string]int
 }
 
 // Provenance records where an evidence item came from and how complete it is.

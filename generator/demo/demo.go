@@ -1,8 +1,9 @@
 // Package demo builds the embedded demo: a fictional bank's repositories
-// with two quarters of history, its config repository (the default control
-// pack pointed at those repositories, plus the human records controls
-// expect), and an evidence repository filled by collection runs at several
-// simulated dates. Same seed, same bytes.
+// with two quarters of history, its GitHub organisation (served in-process,
+// derived from those repositories), its config repository (the default
+// control pack pointed at both, plus the human records controls expect),
+// and an evidence repository filled by collection runs at several simulated
+// dates. Same seed, same bytes.
 package demo
 
 import (
@@ -88,6 +89,8 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	gh := newBankGitHub(b)
+	reg = reg.With(gh.collectors()...)
 	if err := writeAuditLogBucketScript(configDir); err != nil {
 		return nil, err
 	}
@@ -101,6 +104,9 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	for i, at := range RunDates {
 		if err := b.AdvanceTo(at); err != nil {
 			return nil, fmt.Errorf("demo: advance bank history to %s: %w", at.Format(time.DateOnly), err)
+		}
+		if err := gh.advanceTo(at); err != nil {
+			return nil, err
 		}
 		if err := writeRecords(configDir, at); err != nil {
 			return nil, err
@@ -180,7 +186,13 @@ func demoConfig(b *bank.Bank, configDir string, artifacts []releaseArtifact) ([]
 		"expires":   "2026-10-31",
 	}}
 	setKey(root, "organization", org)
-	setKey(root, "sources", map[string]any{"git": gitSources})
+	var repos []string
+	for _, r := range b.Repos {
+		repos = append(repos, r.ID)
+	}
+	setKey(root, "sources", map[string]any{"git": gitSources, "github": []map[string]any{{
+		"id": bankOrg, "org": bankOrg, "repos": repos, "api_url": bankGitHubAPI, "token_env": bankTokenEnv,
+	}}})
 	setKey(root, "exceptions", exceptions)
 	setKey(root, "integrity", map[string]any{
 		"schedule": demoSchedule,

@@ -63,6 +63,10 @@ type ManifestItem struct {
 	// earlier periods stay in the tree, unchanged, so nothing is ever
 	// deleted; check uses only items this run collected.
 	Run string `json:"run"`
+	// Cost is what collecting the item cost in that run (API requests,
+	// answers served from the ETag cache, rate budget left): it varies
+	// while the item does not, so it lives here rather than in the item.
+	Cost map[string]int `json:"cost,omitempty"`
 }
 
 // Item returns the manifest entry for path.

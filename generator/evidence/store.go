@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,10 +14,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/go-git/go-billy/v5/osfs"
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/format/index"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/storage/filesystem"
 
 	"github.com/evident-project/evident/generator/period"
 )
@@ -212,6 +216,8 @@ type Run struct {
 	// TrustFiles are the trusted public key files the config names, by
 	// their path relative to the config file; stored under config/.
 	TrustFiles map[string][]byte
+	// Costs are what collecting each item cost this run, by path.
+	Costs      map[string]map[string]int
 	Period     period.Period
 	Items      map[string]*Item // by path
 	AuthorName string
@@ -317,6 +323,7 @@ func (s *Store) Commit(ctx context.Context, run Run) (*Snapshot, error) {
 		}
 		if written[path] {
 			mi.Run = run.RunID
+			mi.Cost = run.Costs[path]
 		}
 		m.Items = append(m.Items, mi)
 	}
@@ -555,13 +562,52 @@ func (s *Store) moveBranch(old, h plumbing.Hash) error {
 // syncWorktree makes the checked-out files match the new snapshot, for
 // people browsing the folder. It is a convenience only: every reader uses
 // git objects, so a failure here (or a kill during it) loses nothing and the
-// next run repairs it.
+// next run repairs it. The index is replaced atomically (atomicIndex), so a
+// kill never leaves a truncated .git/index that git itself would refuse.
 func (s *Store) syncWorktree(h plumbing.Hash) {
-	wt, err := s.repo.Worktree()
+	fsStorer, ok := s.repo.Storer.(*filesystem.Storage)
+	if !ok {
+		return
+	}
+	repo, err := git.Open(atomicIndex{fsStorer, filepath.Join(s.dir, ".git")}, osfs.New(s.dir))
+	if err != nil {
+		return
+	}
+	wt, err := repo.Worktree()
 	if err != nil {
 		return
 	}
 	_ = wt.Reset(&git.ResetOptions{Commit: h, Mode: git.HardReset})
+}
+
+// atomicIndex writes .git/index the way git does: into index.lock, synced,
+// then renamed over the index. go-git's own SetIndex truncates the file and
+// writes it in place.
+type atomicIndex struct {
+	*filesystem.Storage
+	gitDir string
+}
+
+// SetIndex replaces the index atomically.
+func (a atomicIndex) SetIndex(idx *index.Index) error {
+	var buf bytes.Buffer
+	if err := index.NewEncoder(&buf).Encode(idx); err != nil {
+		return err
+	}
+	path := filepath.Join(a.gitDir, "index")
+	lock := path + ".lock"
+	f, err := os.OpenFile(lock, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	_, werr := f.Write(buf.Bytes())
+	serr := f.Sync()
+	cerr := f.Close()
+	if err := errors.Join(werr, serr, cerr); err != nil {
+		os.Remove(lock)
+		return err
+	}
+	return os.Rename(lock, path)
 }
 
 // lock takes an exclusive advisory lock for the duration of a commit, so two

@@ -132,8 +132,12 @@ func Collect(ctx context.Context, o CollectOptions) (*evidence.Snapshot, error) 
 		return nil, err
 	}
 	items := map[string]*evidence.Item{}
+	costs := map[string]map[string]int{}
 	for _, out := range outcomes {
 		items[out.Task.Path] = itemOf(out, o.Registry, p.ID)
+		if out.Result != nil && len(out.Result.Cost) > 0 {
+			costs[out.Task.Path] = out.Result.Cost
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("collect: interrupted before commit: %w", err)
@@ -158,6 +162,7 @@ func Collect(ctx context.Context, o CollectOptions) (*evidence.Snapshot, error) 
 		AuthorMail: "evident@localhost",
 		Signers:    signers,
 		TrustFiles: trustFiles,
+		Costs:      costs,
 	})
 	if err != nil {
 		return nil, err

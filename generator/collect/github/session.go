@@ -108,7 +108,7 @@ func (se *session) result(data any, records map[string]int, fixed ...string) *co
 	notes := append([]string(nil), se.notes...)
 	sort.Strings(notes)
 	notes = dedupe(notes)
-	notes = append(append(fixed, notes...), se.c.BudgetNote())
+	notes = append(fixed, notes...)
 	if records == nil {
 		records = map[string]int{}
 	}
@@ -122,7 +122,7 @@ func (se *session) result(data any, records map[string]int, fixed ...string) *co
 		Records:  records,
 		Complete: !se.incomplete,
 		Notes:    notes,
-	}}
+	}, Cost: se.c.Cost()}
 }
 
 func dedupe(s []string) []string {

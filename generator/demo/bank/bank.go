@@ -3,6 +3,9 @@
 // (2026-Q3 and 2026-Q4) of pull requests, merges, releases and hotfixes,
 // signed with SSH and OpenPGP keys in every way an auditor cares about
 // (good, unsigned, bad, unknown key, expired key, key not yet valid).
+// Each repository starts with its import from Bitbucket, made just before
+// the period; after that, every commit reaches main through a pull request
+// (release-bot's too) except two direct pushes, one per quarter.
 //
 // Everything is derived from a seed and written in-process with go-git, so
 // the same seed always yields byte-identical repositories (same commit
@@ -131,6 +134,7 @@ func (b *Bank) Planned() []PlannedCommit {
 		for _, c := range rw.plan {
 			pc := c.PlannedCommit
 			pc.Files = slices.Clone(pc.Files)
+			pc.Parents = slices.Clone(pc.Parents)
 			out = append(out, pc)
 		}
 	}
@@ -269,6 +273,15 @@ func (rw *repoWriter) write(c *plannedCommit) error {
 			return fmt.Errorf("add %s: %w", path, err)
 		}
 	}
+	recorded := parents
+	if recorded == nil {
+		// go-git commits on top of HEAD; the root commit has no parent.
+		if head, err := rw.r.Head(); err == nil {
+			recorded = []plumbing.Hash{head.Hash()}
+		} else if !errors.Is(err, plumbing.ErrReferenceNotFound) {
+			return err
+		}
+	}
 	author := rw.people.byID[c.Author]
 	committer := rw.people.byID[c.Committer]
 	opts := &git.CommitOptions{
@@ -277,11 +290,15 @@ func (rw *repoWriter) write(c *plannedCommit) error {
 		Parents:   parents,
 		Signer:    c.signer(),
 	}
-	h, err := rw.w.Commit(c.message, opts)
+	h, err := rw.w.Commit(c.Message, opts)
 	if err != nil {
 		return err
 	}
 	c.Hash = h.String()
+	c.Parents = nil
+	for _, p := range recorded {
+		c.Parents = append(c.Parents, p.String())
+	}
 	return nil
 }
 
@@ -297,7 +314,7 @@ func (c *plannedCommit) signer() git.Signer {
 		s = PGPSigner{Entity: c.key.pgp, Time: c.When}
 	}
 	if c.Signing == SigningBad {
-		s = tamperedSigner{inner: s, committed: c.message, originallySigned: c.signedMsg}
+		s = tamperedSigner{inner: s, committed: c.Message, originallySigned: c.signedMsg}
 	}
 	return s
 }

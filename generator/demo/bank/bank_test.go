@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -225,9 +226,16 @@ func TestPlanTellsTheStory(t *testing.T) {
 	lastPRCommit := map[string]string{} // repo/branch -> hash
 	selfMerges := 0
 	for _, c := range plan {
-		perQuarter[c.Repo+" "+quarter(c)]++
-		if c.When.Before(b.Start) || c.When.After(b.End) {
-			t.Errorf("%s %q at %s is outside the period", c.Repo, c.Subject, c.When)
+		if c.Kind == bank.KindInitial {
+			// The import is history the period inherits: migrated just before it began.
+			if !c.When.Before(b.Start) || c.When.Before(b.Start.AddDate(0, 0, -7)) {
+				t.Errorf("%s import at %s, want in the week before the period", c.Repo, c.When)
+			}
+		} else {
+			perQuarter[c.Repo+" "+quarter(c)]++
+			if c.When.Before(b.Start) || c.When.After(b.End) {
+				t.Errorf("%s %q at %s is outside the period", c.Repo, c.Subject, c.When)
+			}
 		}
 		if !c.When.After(last[c.Repo]) {
 			t.Errorf("%s %q at %s is not after the previous commit", c.Repo, c.Subject, c.When)
@@ -358,6 +366,78 @@ func TestPlanTellsTheStory(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestPlanRecordsWhatGitHubNeeds checks what the demo's GitHub world is
+// built from: every commit's parents as git stored them, a pull request
+// number for every merge and every release-bot commit (unique in each
+// repository), and exactly one pull request with a commit by someone other
+// than its author (the reviewer who then approves it).
+func TestPlanRecordsWhatGitHubNeeds(t *testing.T) {
+	t.Parallel()
+	b := generate(t, 3, t.TempDir())
+	repos := map[string]*git.Repository{}
+	for _, r := range b.Repos {
+		repos[r.ID] = open(t, r.Path)
+	}
+	numbers := map[string]map[int]string{} // repo -> PR -> what took the number
+	var foreign []bank.PlannedCommit
+	for _, c := range b.Planned() {
+		obj, err := repos[c.Repo].CommitObject(plumbing.NewHash(c.Hash))
+		if err != nil {
+			t.Fatalf("%s %q: %v", c.Repo, c.Subject, err)
+		}
+		var parents []string
+		for _, p := range obj.ParentHashes {
+			parents = append(parents, p.String())
+		}
+		if strings.Join(parents, " ") != strings.Join(c.Parents, " ") {
+			t.Errorf("%s %q: plan says parents %v, git has %v", c.Repo, c.Subject, c.Parents, parents)
+		}
+		if obj.Message != c.Message {
+			t.Errorf("%s %q: plan says message %q, git has %q", c.Repo, c.Subject, c.Message, obj.Message)
+		}
+		if numbers[c.Repo] == nil {
+			numbers[c.Repo] = map[int]string{}
+		}
+		switch c.Kind {
+		case bank.KindMerge, bank.KindAutomation:
+			if c.PR == 0 || c.Kind == bank.KindAutomation && c.PRAuthor != "release-bot" {
+				t.Errorf("%s %q (%s) has PR %d by %q", c.Repo, c.Subject, c.Kind, c.PR, c.PRAuthor)
+			}
+			if prev, ok := numbers[c.Repo][c.PR]; ok {
+				t.Errorf("%s #%d taken by both %q and %q", c.Repo, c.PR, prev, c.Subject)
+			}
+			numbers[c.Repo][c.PR] = c.Subject
+		case bank.KindPRCommit:
+			if c.Author != c.PRAuthor {
+				foreign = append(foreign, c)
+			}
+		case bank.KindInitial, bank.KindDirect:
+			if c.PR != 0 {
+				t.Errorf("%s %q (%s) has PR %d", c.Repo, c.Subject, c.Kind, c.PR)
+			}
+		}
+	}
+	if len(foreign) != 1 || foreign[0].Repo != bank.PaymentsAPI || quarter(foreign[0]) != "Q4" || !slices.Equal(foreign[0].Files, []string{"CHANGELOG.md"}) {
+		t.Errorf("want one reviewer commit (a Q4 payments-api changelog entry), got %+v", foreign)
+	}
+	for seed := range int64(40) {
+		// Planning alone is cheap: every seed must tell the story.
+		b, err := bank.New(bank.Options{Seed: seed, Dir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, c := range b.Planned() {
+			if c.Kind == bank.KindPRCommit && c.Author != c.PRAuthor {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("seed %d plans %d reviewer commits, want 1", seed, n)
+		}
 	}
 }
 

@@ -42,6 +42,9 @@ type step struct {
 	subject string
 	body    string
 	apply   func(t *tree)
+	// by is the person who commits the step when it is not the PR's
+	// author (a reviewer pushing a fix to the branch); empty otherwise.
+	by string
 }
 
 // work is one pull request's worth of change.

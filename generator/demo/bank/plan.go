@@ -58,32 +58,37 @@ const (
 // The audit period the demo covers: 2026-Q3 and 2026-Q4.
 var (
 	periodStart = time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)
+	q4Start     = time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
 	periodEnd   = time.Date(2026, 12, 31, 23, 59, 59, 0, time.UTC)
 )
 
 // PlannedCommit is one commit of the timeline, known before it is written.
 type PlannedCommit struct {
-	Repo           string      // repository ID
-	Seq            int         // position in the repository's plan, 0-based
-	Hash           string      // commit hash once written, empty before
-	When           time.Time   // author and committer date, in the committer's zone
-	Author         string      // Person.ID
-	Committer      string      // Person.ID
-	Subject        string      // first line of the message
-	Kind           CommitKind  // how the commit reached its branch
-	Branch         string      // branch it was committed on ("main" or the PR head)
-	PR             int         // pull request number, 0 when not part of a PR
-	PRAuthor       string      // Person.ID who opened the PR, set on PR commits and merges
+	Repo      string     // repository ID
+	Seq       int        // position in the repository's plan, 0-based
+	Hash      string     // commit hash once written, empty before
+	When      time.Time  // author and committer date, in the committer's zone
+	Author    string     // Person.ID
+	Committer string     // Person.ID
+	Subject   string     // first line of the message
+	Kind      CommitKind // how the commit reached its branch
+	Branch    string     // branch it was committed on ("main" or the PR head)
+	// PR is the pull request the commit belongs to, 0 for none. Automation
+	// commits carry the number of the release pull request release-bot
+	// opened for them, which landed the commit on main unchanged.
+	PR             int
+	PRAuthor       string      // Person.ID who opened the PR, set on PR commits, merges and automation
 	Signing        SigningMode // how it is signed
 	KeyFingerprint string      // key that produced the signature; empty when unsigned
 	Changelog      bool        // whether the commit updates CHANGELOG.md
 	Files          []string    // paths changed relative to the first parent, sorted
+	Message        string      // the full commit message
+	Parents        []string    // parent commit hashes once written, first parent first
 }
 
 // plannedCommit carries what the writer needs beyond the public plan.
 type plannedCommit struct {
 	PlannedCommit
-	message      string
 	files        map[string]string
 	key          *signingKey
 	signedMsg    string // for SigningBad: the message that was actually signed
@@ -114,7 +119,7 @@ type planner struct {
 	fixed    []fixedEvent
 	releases []release
 
-	laptopUsed, selfMergeUsed bool
+	laptopUsed, selfMergeUsed, reviewerFixUsed bool
 }
 
 func newPlanner(seed int64, repo string, ppl *people, m repoModel, weights map[string]float64) *planner {
@@ -173,7 +178,7 @@ func plan(seed int64, ppl *people) (map[string][]*plannedCommit, error) {
 				c := p.commit(KindDirect, dan, at, "hotfix: raise wire review threshold to 250000 during Fed outage",
 					"Approved by Treasury on the incident bridge (INC-9120). Revert on Monday.\n")
 				c.Signing = SigningBad
-				c.signedMsg = strings.Replace(c.message, "250000", "25000", 1)
+				c.signedMsg = strings.Replace(c.Message, "250000", "25000", 1)
 			}})
 			// The hotfix is reverted through a normal, reviewed PR.
 			revert := "fix(wire): restore the $25000 manual review threshold"
@@ -229,14 +234,19 @@ func (p *planner) run(firstAuthor string) error {
 	who := p.ppl.byID[firstAuthor]
 	t := workTime(periodStart, who.Zone, p.rng)
 	subj, body := p.m.initial()
-	p.commit(KindInitial, who, t, subj, body)
+	// The repository was migrated two days before the audit period began,
+	// so the import is history the period inherits, not a change made in
+	// it; the period's own work is timed from t as before.
+	p.last = t.AddDate(0, 0, -2).Add(-time.Second)
+	p.commit(KindInitial, who, t.AddDate(0, 0, -2), subj, body)
+	p.last = t
 
 	var pending *work
 	for {
 		at := p.last.Add(time.Duration(6*60+p.rng.IntN(74*60)) * time.Minute)
 		if pending == nil {
 			pending = p.m.next(p.rng, at)
-			p.preparePR(pending)
+			p.preparePR(pending, at)
 		}
 		author := pending.author
 		merger := p.chooseMerger(author, at)
@@ -367,8 +377,12 @@ func workTime(t time.Time, loc *time.Location, rng *rand.Rand) time.Time {
 
 // preparePR assigns the PR its number and author and decides whether (and
 // how) it updates the changelog: most PRs add an entry in their last
-// commit, some in a separate follow-up commit, some forget.
-func (p *planner) preparePR(w *work) {
+// commit, some in a separate follow-up commit, some forget. In the first
+// payments-api PR of Q4 with a follow-up commit, a reviewer pushes that
+// commit to the author's branch, and then approves the PR they have now
+// co-written: the self-approval the segregation-of-duties check is meant
+// to find. Only the follow-up's author changes, so the timeline does not.
+func (p *planner) preparePR(w *work, at time.Time) {
 	p.prNum += 1 + p.rng.IntN(3) // issues share the number sequence
 	w.pr = p.prNum
 	w.author = p.chooseAuthor(w)
@@ -390,7 +404,15 @@ func (p *planner) preparePR(w *work) {
 		p.m.base().set("CHANGELOG.md", cl.render())
 	}
 	if p.rng.Float64() < 0.3 {
-		w.steps = append(w.steps, step{subject: pick(p.rng, []string{"Update CHANGELOG.md", "docs(changelog): add entry for #" + fmt.Sprint(w.pr), "Add changelog entry"}), apply: addEntry})
+		st := step{subject: pick(p.rng, []string{"Update CHANGELOG.md", "docs(changelog): add entry for #" + fmt.Sprint(w.pr), "Add changelog entry"}), apply: addEntry}
+		if p.repo == PaymentsAPI && !p.reviewerFixUsed && !at.Before(q4Start) && w.author.KeyKind != KeyNone {
+			p.reviewerFixUsed = true
+			st.by = "mchen"
+			if w.author.ID == st.by {
+				st.by = "dokafor"
+			}
+		}
+		w.steps = append(w.steps, st)
 		return
 	}
 	last := &w.steps[len(w.steps)-1]
@@ -404,7 +426,11 @@ func (p *planner) emitPR(w *work, author, merger *Person, times []time.Time) {
 	changed := map[string]bool{}
 	for i, st := range w.steps {
 		st.apply(p.m.base())
-		c := p.commit(KindPRCommit, author, times[i], st.subject, st.body)
+		who := author
+		if st.by != "" {
+			who = p.ppl.byID[st.by]
+		}
+		c := p.commit(KindPRCommit, who, times[i], st.subject, st.body)
 		c.Branch, c.PR, c.PRAuthor = branch, pr, author.ID
 		for _, f := range c.Files {
 			changed[f] = true
@@ -443,10 +469,9 @@ func (p *planner) commit(kind CommitKind, who *Person, at time.Time, subject, bo
 	c := &plannedCommit{
 		PlannedCommit: PlannedCommit{
 			Repo: p.repo, When: at, Author: who.ID, Committer: who.ID, Subject: subject,
-			Kind: kind, Branch: "main",
+			Kind: kind, Branch: "main", Message: msg,
 		},
-		message: msg,
-		files:   map[string]string{},
+		files: map[string]string{},
 	}
 	for path, content := range p.m.base().files {
 		if p.snapshot[path] != content {
@@ -459,6 +484,11 @@ func (p *planner) commit(kind CommitKind, who *Person, at time.Time, subject, bo
 	_, c.Changelog = c.files["CHANGELOG.md"]
 	if kind == KindInitial {
 		c.Changelog = false
+	}
+	if kind == KindAutomation {
+		// release-bot opens a pull request for every commit it makes.
+		p.prNum++
+		c.PR, c.PRAuthor = p.prNum, who.ID
 	}
 	p.sign(c, who)
 	p.out = append(p.out, c)

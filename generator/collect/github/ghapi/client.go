@@ -235,9 +235,10 @@ func (r *recorder) add(method, target string, st *readState, count int, err erro
 	case err != nil:
 		rd.Status = "error"
 	case len(st.statuses) > 0 && hits == len(st.statuses):
-		rd.Status = "304"
-	case hits > 0:
-		rd.Status = fmt.Sprintf("200 (%d of %d pages 304)", hits, len(st.statuses))
+		// A 304 is GitHub confirming the cached 200: the item records the
+		// answer, which is the same either way; what it cost goes to
+		// Cost, so an unchanged world gives an unchanged item.
+		rd.Status = "200"
 	case len(st.statuses) > 0:
 		rd.Status = strconv.Itoa(st.statuses[len(st.statuses)-1])
 	}
@@ -292,21 +293,23 @@ func (c *Client) Stats() Stats {
 // this client's limiter.
 func (c *Client) Rate() (Rate, bool) { return c.lim.Rate("core") }
 
-// BudgetNote describes the requests made and, when the budget ran low
-// or a rate limit made the client wait, the core rate budget left. The
-// budget is left out otherwise: it changes on every run, and an item must
-// not change when the world has not (it is always logged).
-func (c *Client) BudgetNote() string {
+// Cost is what the collection cost, for the run's manifest: requests on
+// the wire, answers served from the ETag cache (304s, free of rate limit),
+// retries and rate-limit waits. The core budget GitHub reported left is
+// added when it mattered (a wait, or under a tenth left): while collectors
+// share a budget it depends on which ran first, so recording it every time
+// would make even the manifest of an unchanged world differ by scheduling.
+// It is always logged.
+func (c *Client) Cost() map[string]int {
 	s := c.Stats()
-	note := fmt.Sprintf("%d requests, %d answered 304 from the etag cache", s.Requests, s.NotModified)
-	r, ok := c.Rate()
-	if ok && r.Remaining >= 0 {
+	cost := map[string]int{"requests": s.Requests, "not_modified": s.NotModified, "retries": s.Retries, "rate_limit_waits": s.Waits}
+	if r, ok := c.Rate(); ok && r.Remaining >= 0 {
 		c.cfg.Logger.Info("github rate limit", "remaining", r.Remaining, "limit", r.Limit, "requests", s.Requests, "not_modified", s.NotModified)
 		if s.Waits > 0 || r.Limit > 0 && r.Remaining*10 < r.Limit {
-			note = fmt.Sprintf("github rate limit after collection: %d of %d core requests remaining, %d rate-limit waits; %s", r.Remaining, r.Limit, s.Waits, note)
+			cost["rate_remaining"], cost["rate_limit"] = r.Remaining, r.Limit
 		}
 	}
-	return note
+	return cost
 }
 
 // Target is how a read is named in provenance: the path relative to the
