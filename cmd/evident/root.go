@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -40,6 +39,9 @@ func (o *globalOptions) load(v *viper.Viper) {
 	o.Period = v.GetString("period")
 }
 
+// settingsFile is the optional settings file read from the working folder.
+const settingsFile = "evident.yaml"
+
 func newViper(fs *pflag.FlagSet) (*viper.Viper, error) {
 	v := viper.New()
 	v.SetEnvPrefix("EVIDENT")
@@ -48,13 +50,12 @@ func newViper(fs *pflag.FlagSet) (*viper.Viper, error) {
 	if err := v.BindPFlags(fs); err != nil {
 		return nil, err
 	}
-	v.SetConfigName("evident")
-	v.SetConfigType("yaml")
-	v.AddConfigPath(".")
-	if err := v.ReadInConfig(); err != nil {
-		var nf viper.ConfigFileNotFoundError
-		if !errors.As(err, &nf) {
-			return nil, &usageError{fmt.Errorf("read settings file evident.yaml: %w", err)}
+	// Only evident.yaml itself: viper's name search would also take a file
+	// called just "evident" — the binary, when run from its own folder.
+	if _, err := os.Stat(settingsFile); err == nil {
+		v.SetConfigFile(settingsFile)
+		if err := v.ReadInConfig(); err != nil {
+			return nil, &usageError{fmt.Errorf("read settings file %s: %w", settingsFile, err)}
 		}
 	}
 	return v, nil
