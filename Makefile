@@ -60,6 +60,7 @@ schema:
 ## bench: the benchmarks recorded in bench/RESULTS.md
 bench:
 	bash bench/gitsig.sh
+	bash bench/verify.sh
 
 clean:
 	rm -rf bin demo .tools site/* evidence/*
