@@ -36,10 +36,16 @@ func newDemoCmd(reg *collect.Registry) *cobra.Command {
 		Short: "Build a complete demo for a fictional bank, offline",
 		Long: `demo needs no token, cluster or network. It generates git repositories for a
 fictional bank with two quarters of history (PGP-signed, SSH-signed, unsigned
-and badly signed commits, and a key that expires mid-period), writes a
-controls.yaml for them from the default control pack, runs collect at several
-simulated dates so the evidence repository has real history, then checks and
-builds the site, and prints the path of its index.html.`,
+and badly signed commits, and a key that expires mid-period), the bank's
+GitHub organisation (served in-process, consistent with those repositories:
+pull requests, reviews, CI, branch protection and rulesets, members and 2FA)
+and its release registry (one image signed with provenance and an SBOM, one
+unsigned), writes a controls.yaml for them from the default control pack,
+runs collect at several simulated dates on the declared schedule (one run
+deliberately missed) so the evidence repository has real, signed history,
+then checks and builds the site, and prints the path of its index.html.
+` + "`evident verify --config <out>/config/controls.yaml --evidence <out>/evidence`" + `
+then verifies that history.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			res, err := demo.Build(cmd.Context(), demo.Options{Out: o.Out, Seed: o.Seed, Registry: reg, Log: stderrOf(cmd)})
