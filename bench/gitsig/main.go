@@ -17,7 +17,6 @@ import (
 	"crypto"
 	"crypto/ed25519"
 	"crypto/rand"
-	"errors"
 	"flag"
 	"fmt"
 	"log"
@@ -36,6 +35,7 @@ import (
 	"github.com/hiddeco/sshsig"
 	"golang.org/x/crypto/ssh"
 
+	resultsfile "github.com/evident-project/evident/bench/internal/results"
 	"github.com/evident-project/evident/generator/catalog"
 	"github.com/evident-project/evident/generator/collect"
 	"github.com/evident-project/evident/generator/collect/gitrepo"
@@ -211,7 +211,7 @@ func run(n, runs int, results string, keep bool) error {
 	fmt.Printf("git log --show-signature   %8.0f commits/s (%s)  evident is %.0fx faster\n", rate(gitShowDur), gitShowDur.Round(time.Millisecond), gitShowDur.Seconds()/best.Seconds())
 	fmt.Printf("classifications identical: %v (%d mismatches)\n", mismatches == 0, mismatches)
 	if results != "" {
-		if err := writeResults(results, r.markdown()); err != nil {
+		if err := resultsfile.Write(results, "## git signature classification", r.markdown()); err != nil {
 			return err
 		}
 	}
@@ -433,29 +433,4 @@ func toolVersions() string {
 		v = append(v, line)
 	}
 	return strings.Join(v, "; ")
-}
-
-// writeResults replaces the "git signature classification" section of the
-// results file (up to the next "## " heading), or appends it.
-func writeResults(path, section string) error {
-	old, err := os.ReadFile(path)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	text := string(old)
-	const heading = "## git signature classification"
-	if text == "" {
-		text = "# Benchmarks\n\nFigures recorded by the scripts in bench/; each section names its command.\n"
-	}
-	if i := strings.Index(text, heading); i >= 0 {
-		rest := text[i+len(heading):]
-		end := len(text)
-		if j := strings.Index(rest, "\n## "); j >= 0 {
-			end = i + len(heading) + j + 1
-		}
-		text = text[:i] + section + "\n" + strings.TrimLeft(text[end:], "\n")
-	} else {
-		text = strings.TrimRight(text, "\n") + "\n\n" + section
-	}
-	return os.WriteFile(path, []byte(strings.TrimRight(text, "\n")+"\n"), 0o644)
 }

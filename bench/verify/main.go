@@ -39,6 +39,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/evident-project/evident"
+	resultsfile "github.com/evident-project/evident/bench/internal/results"
 	"github.com/evident-project/evident/generator/blobsig"
 	"github.com/evident-project/evident/generator/collect"
 	"github.com/evident-project/evident/generator/collect/all"
@@ -243,7 +244,7 @@ func run(n, runs int, results string, keep bool, profile, bin string) error {
 	r := report{g: g, runs: runs, cmds: cmds, load: load}
 	fmt.Print(r.table())
 	if results != "" {
-		if err := writeResults(results, r.markdown()); err != nil {
+		if err := resultsfile.Write(results, heading, r.markdown()); err != nil {
 			return err
 		}
 		log.Printf("wrote %s", results)
@@ -794,29 +795,4 @@ func thousands(n int) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
-}
-
-// writeResults replaces this benchmark's section of the results file (from
-// its heading up to the next "## " heading), or appends it, leaving every
-// other section as it was.
-func writeResults(path, section string) error {
-	old, err := os.ReadFile(path)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	text := string(old)
-	if text == "" {
-		text = "# Benchmarks\n\nFigures recorded by the scripts in bench/; each section names its command.\n"
-	}
-	if i := strings.Index(text, heading); i >= 0 {
-		rest := text[i+len(heading):]
-		end := len(text)
-		if j := strings.Index(rest, "\n## "); j >= 0 {
-			end = i + len(heading) + j + 1
-		}
-		text = text[:i] + section + "\n" + strings.TrimLeft(text[end:], "\n")
-	} else {
-		text = strings.TrimRight(text, "\n") + "\n\n" + section
-	}
-	return os.WriteFile(path, []byte(strings.TrimRight(text, "\n")+"\n"), 0o644)
 }
