@@ -18,12 +18,6 @@ func ParseSchedule(s string) (cron.Schedule, error) {
 	return cron.ParseStandard(s)
 }
 
-// Signed reports whether the catalog asks for signed snapshots at all.
-func (in Integrity) Signed() bool {
-	return in.Manifest.Key != "" || in.Manifest.IsKeyless() ||
-		len(in.Commits.PGP) > 0 || len(in.Commits.SSHAllowedSigners) > 0
-}
-
 func (v *validator) integrity() {
 	in := &v.c.Integrity
 	pos := v.at(in, Position{Line: 1, Column: 1})

@@ -200,11 +200,6 @@ type CommitSigning struct {
 	SSHAllowedSigners []string `yaml:"ssh_allowed_signers,omitempty" json:"ssh_allowed_signers,omitempty"`
 }
 
-// Trusted returns the keys evidence commits must be signed with.
-func (c CommitSigning) Trusted() TrustedKeys {
-	return TrustedKeys{PGP: c.PGP, SSHAllowedSigners: c.SSHAllowedSigners}
-}
-
 // Control is one IT general control.
 type Control struct {
 	// ID is the control's stable identifier, e.g. "CM-01".
