@@ -69,6 +69,16 @@ type ManifestItem struct {
 	Cost map[string]int `json:"cost,omitempty"`
 }
 
+// Files lists every file the manifest vouches for, besides itself: the
+// config, the trust files and the evidence items.
+func (m *Manifest) Files() []FileRef {
+	out := append([]FileRef{m.Config}, m.Trust...)
+	for _, it := range m.Items {
+		out = append(out, it.FileRef)
+	}
+	return out
+}
+
 // Item returns the manifest entry for path.
 func (m *Manifest) Item(path string) (ManifestItem, bool) {
 	for _, it := range m.Items {

@@ -71,7 +71,7 @@ func (w *writer) writeVerification(in Input, v *Verification, info siteInfo) {
 	// SHA256SUMS is derived from the signed manifest, so once the manifest
 	// verifies, `sha256sum -c` checks every other file with a standard tool.
 	var sums strings.Builder
-	refs := append(append([]evidence.FileRef{m.Config}, m.Trust...), itemRefs(m.Items)...)
+	refs := m.Files()
 	sort.Slice(refs, func(i, j int) bool { return refs[i].Path < refs[j].Path })
 	for _, r := range refs {
 		fmt.Fprintf(&sums, "%s  %s\n", r.SHA256, r.Path)
@@ -163,12 +163,4 @@ func trustRole(in catalog.Integrity, p string) string {
 		}
 	}
 	return "trusted key"
-}
-
-func itemRefs(items []evidence.ManifestItem) []evidence.FileRef {
-	out := make([]evidence.FileRef, len(items))
-	for i, it := range items {
-		out[i] = it.FileRef
-	}
-	return out
 }

@@ -538,7 +538,7 @@ func (h *history) sha256sumCatches() bool {
 			}
 		}
 		var sums strings.Builder
-		for _, r := range append(append([]evidence.FileRef{m.Config}, m.Trust...), fileRefsOf(m.Items)...) {
+		for _, r := range m.Files() {
 			fmt.Fprintf(&sums, "%s  %s\n", r.SHA256, r.Path)
 		}
 		cmd := exec.Command("sha256sum", "--quiet", "-c", "-")
@@ -549,14 +549,6 @@ func (h *history) sha256sumCatches() bool {
 		}
 	}
 	return false
-}
-
-func fileRefsOf(items []evidence.ManifestItem) []evidence.FileRef {
-	out := make([]evidence.FileRef, len(items))
-	for i, it := range items {
-		out[i] = it.FileRef
-	}
-	return out
 }
 
 // cosignCatches runs cosign verify-blob on every snapshot's manifest with

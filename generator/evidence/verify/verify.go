@@ -322,8 +322,7 @@ func (v *verifier) snapshot(c *object.Commit, root bool, prevDigest string, prev
 		evidence.ManifestPath:       true,
 		evidence.ManifestBundlePath: true,
 	}
-	refs := append(append([]evidence.FileRef{m.Config}, m.Trust...), fileRefs(m.Items)...)
-	for _, ref := range refs {
+	for _, ref := range m.Files() {
 		listed[ref.Path] = true
 		bh, ok := files[ref.Path]
 		if !ok {
@@ -506,14 +505,6 @@ func Gaps(sched cron.Schedule, starts []time.Time, now time.Time) []Gap {
 		slot = next
 	}
 	return gaps
-}
-
-func fileRefs(items []evidence.ManifestItem) []evidence.FileRef {
-	out := make([]evidence.FileRef, len(items))
-	for i, it := range items {
-		out[i] = it.FileRef
-	}
-	return out
 }
 
 func sha256Hex(b []byte) string {
