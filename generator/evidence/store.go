@@ -526,8 +526,7 @@ func (s *Store) writeObject(o encodable) (plumbing.Hash, error) {
 
 // moveBranch points refs/heads/main at h if it still points at old. go-git's
 // own SetReference truncates the ref file before writing it, so a kill in
-// between would leave an empty ref; git's lock-file protocol (write
-// main.lock, rename over main) is atomic on POSIX file systems.
+// between would leave an empty ref; replaceFile does what git does.
 func (s *Store) moveBranch(old, h plumbing.Hash) error {
 	cur, err := s.Head()
 	if err != nil && !errors.Is(err, ErrNoSnapshot) {
@@ -540,21 +539,32 @@ func (s *Store) moveBranch(old, h plumbing.Hash) error {
 	if err := os.MkdirAll(filepath.Dir(refPath), 0o755); err != nil {
 		return fmt.Errorf("commit evidence: update branch: %w", err)
 	}
-	lock := refPath + ".lock"
-	f, err := os.OpenFile(lock, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
+	if err := replaceFile(refPath, []byte(h.String()+"\n")); err != nil {
 		return fmt.Errorf("commit evidence: update branch: %w", err)
 	}
-	_, werr := f.WriteString(h.String() + "\n")
+	return nil
+}
+
+// replaceFile replaces path with b by git's lock-file protocol: write
+// path.lock, sync it, rename it over path. A rename is atomic on POSIX file
+// systems, so a reader (or a kill) sees the old file or the new one, never
+// a truncated one.
+func replaceFile(path string, b []byte) error {
+	lock := path + ".lock"
+	f, err := os.OpenFile(lock, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	_, werr := f.Write(b)
 	serr := f.Sync()
 	cerr := f.Close()
 	if err := errors.Join(werr, serr, cerr); err != nil {
 		os.Remove(lock)
-		return fmt.Errorf("commit evidence: update branch: %w", err)
+		return err
 	}
-	if err := os.Rename(lock, refPath); err != nil {
+	if err := os.Rename(lock, path); err != nil {
 		os.Remove(lock)
-		return fmt.Errorf("commit evidence: update branch: %w", err)
+		return err
 	}
 	return nil
 }
@@ -580,9 +590,8 @@ func (s *Store) syncWorktree(h plumbing.Hash) {
 	_ = wt.Reset(&git.ResetOptions{Commit: h, Mode: git.HardReset})
 }
 
-// atomicIndex writes .git/index the way git does: into index.lock, synced,
-// then renamed over the index. go-git's own SetIndex truncates the file and
-// writes it in place.
+// atomicIndex writes .git/index with replaceFile, as git does; go-git's own
+// SetIndex truncates the file and writes it in place.
 type atomicIndex struct {
 	*filesystem.Storage
 	gitDir string
@@ -594,20 +603,7 @@ func (a atomicIndex) SetIndex(idx *index.Index) error {
 	if err := index.NewEncoder(&buf).Encode(idx); err != nil {
 		return err
 	}
-	path := filepath.Join(a.gitDir, "index")
-	lock := path + ".lock"
-	f, err := os.OpenFile(lock, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return err
-	}
-	_, werr := f.Write(buf.Bytes())
-	serr := f.Sync()
-	cerr := f.Close()
-	if err := errors.Join(werr, serr, cerr); err != nil {
-		os.Remove(lock)
-		return err
-	}
-	return os.Rename(lock, path)
+	return replaceFile(filepath.Join(a.gitDir, "index"), buf.Bytes())
 }
 
 // lock takes an exclusive advisory lock for the duration of a commit, so two
