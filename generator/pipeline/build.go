@@ -105,9 +105,8 @@ func Build(o BuildOptions) (*check.Report, error) {
 		}
 		hist = append(hist, h)
 	}
-	vres, err := Verify(context.Background(), VerifyOptions{
-		EvidenceDir: o.EvidenceDir, ConfigPath: o.ConfigPath, Rev: snap.Commit.String(),
-		Registry: o.Registry, Now: snap.Manifest.Finished,
+	vres, err := verifySnapshot(context.Background(), store, snap, cat, VerifyOptions{
+		ConfigPath: o.ConfigPath, Registry: o.Registry, Now: snap.Manifest.Finished,
 	})
 	var ver *site.Verification
 	if err != nil {

@@ -50,6 +50,13 @@ func Verify(ctx context.Context, o VerifyOptions) (*VerifyResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	return verifySnapshot(ctx, store, snap, nil, o)
+}
+
+// verifySnapshot verifies the history ending at snap, already read from
+// store (o.EvidenceDir and o.Rev are not used). snapCat, when the caller has
+// it, is snap's own parsed config; it is parsed here otherwise.
+func verifySnapshot(ctx context.Context, store *evidence.Store, snap *evidence.Snapshot, snapCat *catalog.Catalog, o VerifyOptions) (*VerifyResult, error) {
 	res := &VerifyResult{}
 	var read trust.ReadFile
 	var in catalog.Integrity
@@ -61,11 +68,12 @@ func Verify(ctx context.Context, o VerifyOptions) (*VerifyResult, error) {
 		}
 		in, read = cat.Integrity, trust.DirReader(filepath.Dir(o.ConfigPath))
 	case o.ConfigPath == "" || errors.Is(err, fs.ErrNotExist):
-		cat, err := catalog.Parse(evidence.ConfigPath, snap.Config, catalog.Options{Collectors: o.Registry})
-		if err != nil {
-			return nil, fmt.Errorf("verify: the config recorded in snapshot %s: %w", snap.Commit.String()[:12], err)
+		if snapCat == nil {
+			if snapCat, err = catalog.Parse(evidence.ConfigPath, snap.Config, catalog.Options{Collectors: o.Registry}); err != nil {
+				return nil, fmt.Errorf("verify: the config recorded in snapshot %s: %w", snap.Commit.String()[:12], err)
+			}
 		}
-		in, read = cat.Integrity, trust.SnapshotReader(snap)
+		in, read = snapCat.Integrity, trust.SnapshotReader(snap)
 		res.TrustFromEvidence = true
 	default:
 		return nil, fmt.Errorf("verify: %w", err)
