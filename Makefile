@@ -11,7 +11,7 @@ LDFLAGS  := -s -w -buildid= \
 	-X github.com/evident-project/evident/generator/version.Commit=$(COMMIT) \
 	-X github.com/evident-project/evident/generator/version.Date=$(DATE)
 
-.PHONY: build demo test test-short deps tools lint bench schema clean
+.PHONY: build demo test test-short deps tools kube lint bench schema clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/evident
@@ -20,12 +20,13 @@ build:
 demo: build
 	./$(BIN) demo --out ./demo
 
-## deps: what the tests need beyond Go (git, gpg, ssh-keygen); installs only what is missing
+## deps: what the tests need beyond Go (git, gpg, ssh-keygen, etcd); installs only what is missing
 deps:
 	@missing=""; \
 	command -v git >/dev/null || missing="$$missing git"; \
 	command -v gpg >/dev/null || missing="$$missing gnupg"; \
 	command -v ssh-keygen >/dev/null || missing="$$missing openssh-client"; \
+	command -v etcd >/dev/null || missing="$$missing etcd-server"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing; \
@@ -39,12 +40,19 @@ tools: .tools/bin/cosign
 .tools/bin/cosign:
 	GOBIN=$(CURDIR)/.tools/bin $(GO) install github.com/sigstore/cosign/v2/cmd/cosign@$(COSIGN_VERSION)
 
+## kube: the real kube-apiserver the Kubernetes integration tests start (with
+## etcd from `make deps`), built from the Go module proxy into .tools/kube
+## by hack/build-kube.sh; the first build takes a while, later runs nothing
+kube:
+	GO=$(GO) bash hack/build-kube.sh
+
 ## test: every test, with the race detector, plus vet and staticcheck
-test: deps tools lint
+test: deps tools kube lint
 	$(GO) test -race -count=1 -timeout 25m ./...
 
 ## test-short: the fast inner loop (no race detector, no lint, -short skips
-## the interop tests that need the upstream CLIs from `make tools`)
+## the interop tests that need the upstream CLIs from `make tools` and the
+## kube-apiserver from `make kube`)
 test-short:
 	$(GO) test -short -count=1 ./...
 
