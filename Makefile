@@ -69,6 +69,7 @@ schema:
 bench:
 	bash bench/gitsig.sh
 	bash bench/verify.sh
+	bash bench/rbac.sh
 
 clean:
 	rm -rf bin demo .tools site/* evidence/*

@@ -29,6 +29,10 @@ type Options struct {
 	Seed     int64
 	Registry *collect.Registry
 	Log      io.Writer
+	// Kubeconfig, when set, adds a live cluster source (with KubeContext)
+	// beside the bank's GitOps folder.
+	Kubeconfig  string
+	KubeContext string
 }
 
 // Result says where the demo put things.
@@ -94,7 +98,7 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	if err := writeAuditLogBucketScript(configDir); err != nil {
 		return nil, err
 	}
-	cfg, err := demoConfig(b, configDir, artifacts)
+	cfg, err := demoConfig(b, configDir, artifacts, o)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +147,7 @@ func simulatedClock(at time.Time) func() time.Time {
 // demoConfig is the default control pack with the bank's organisation,
 // sources and exceptions put in place; everything else is the pack verbatim,
 // so the demo shows the controls a real organisation starts from.
-func demoConfig(b *bank.Bank, configDir string, artifacts []releaseArtifact) ([]byte, error) {
+func demoConfig(b *bank.Bank, configDir string, artifacts []releaseArtifact, o Options) ([]byte, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(evident.DefaultControls, &doc); err != nil {
 		return nil, fmt.Errorf("demo: parse default controls.yaml: %w", err)
@@ -190,9 +194,27 @@ func demoConfig(b *bank.Bank, configDir string, artifacts []releaseArtifact) ([]
 	for _, r := range b.Repos {
 		repos = append(repos, r.ID)
 	}
-	setKey(root, "sources", map[string]any{"git": gitSources, "github": []map[string]any{{
-		"id": bankOrg, "org": bankOrg, "repos": repos, "api_url": bankGitHubAPI, "token_env": bankTokenEnv,
-	}}})
+	clusters := []map[string]any{{"id": bankCluster, "manifests": bankClusterManifest}}
+	if o.Kubeconfig != "" {
+		kc, err := filepath.Abs(o.Kubeconfig)
+		if err != nil {
+			return nil, fmt.Errorf("demo: --kubeconfig: %w", err)
+		}
+		live := map[string]any{"id": "live", "kubeconfig": kc}
+		if o.KubeContext != "" {
+			live["context"] = o.KubeContext
+		}
+		clusters = append(clusters, live)
+	}
+	setKey(root, "sources", map[string]any{
+		"git": gitSources,
+		"github": []map[string]any{{
+			"id": bankOrg, "org": bankOrg, "repos": repos, "api_url": bankGitHubAPI, "token_env": bankTokenEnv,
+		}},
+		// GitOps mode: the folder Flux applies to the production cluster;
+		// with --kubeconfig a live cluster is read beside it.
+		"kubernetes": clusters,
+	})
 	setKey(root, "exceptions", exceptions)
 	setKey(root, "integrity", map[string]any{
 		"schedule": demoSchedule,

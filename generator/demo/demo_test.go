@@ -135,6 +135,7 @@ func TestDemoIsDeterministicAndHonest(t *testing.T) {
 		}
 	}
 	checkGitHubStories(t, res, rep, snap, reg)
+	checkKubernetesStories(t, res, rep, reg)
 }
 
 // githubControls are the controls of the pack whose evidence comes from

@@ -95,7 +95,16 @@ func bankRecords() []record {
 	}
 	add("2026-07-03", "records/cloud-iam/2026-Q3.md", md("period: \"2026-Q3\"\nstanding_admins: 2\njit_enabled: true\nmfa_enforced: true\n", ""))
 	add("2026-10-03", "records/cloud-iam/2026-Q4.md", md("period: \"2026-Q4\"\nstanding_admins: 2\njit_enabled: true\nmfa_enforced: true\n", ""))
-	return rs
+	add("2026-07-01", "records/kubernetes/secret-readers.yaml", `# Identities approved to read secrets in payments-prod, reviewed each quarter.
+approved:
+  - serviceaccount:dns-system:bindy-controller
+  - serviceaccount:flux-system:kustomize-controller
+  - serviceaccount:flux-system:helm-controller
+  - group:platform-breakglass
+`)
+	// The cluster's GitOps folder lives in the config repository too, so
+	// its manifests change through the same reviewed pull requests.
+	return append(rs, clusterFiles()...)
 }
 
 // writeRecords writes every record written on or before at.

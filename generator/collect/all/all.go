@@ -11,6 +11,7 @@ import (
 	"github.com/evident-project/evident/generator/collect/github"
 	"github.com/evident-project/evident/generator/collect/gitrepo"
 	"github.com/evident-project/evident/generator/collect/integrity"
+	"github.com/evident-project/evident/generator/collect/kube"
 )
 
 // Registry returns a registry with every collector of this build.
@@ -27,13 +28,16 @@ func Registry() *collect.Registry {
 	for _, c := range github.Collectors() {
 		r.Register(c)
 	}
+	// kube.rbac and kube.admission: a live cluster through client-go, or a
+	// GitOps folder of manifests.
+	for _, c := range kube.Collectors() {
+		r.Register(c)
+	}
 
 	// Named by controls.yaml today; until built, their evidence is recorded
 	// as "collector X not available" and dependent controls are unknown.
 	for name, kind := range map[string]string{
 		"github.audit_log": "github",
-		"kube.rbac":        "kubernetes",
-		"kube.admission":   "kubernetes",
 	} {
 		r.Plan(name, kind)
 	}
