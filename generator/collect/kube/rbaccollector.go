@@ -334,8 +334,15 @@ func (s *session) answer(ctx context.Context, e *rbac.Evaluator, inv *rbac.Inven
 		// only a rule holding them (or another authorizer) allows.
 		ask := r
 		switch {
-		case wildcard && d.Allowed:
+		case wildcard && d.Allowed && d.Grant != nil:
 			ask = witness(r, d.Grant)
+		case wildcard && d.Allowed:
+			// Allowed outside RBAC (system:masters): no rule to take a
+			// witness from, so the cluster is asked the literal wildcards,
+			// which that authorizer allows too.
+			if r.Namespace == "*" {
+				ask.Namespace = ""
+			}
 		case r.Namespace == "*":
 			ask.Namespace = ""
 		}

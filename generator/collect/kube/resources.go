@@ -104,6 +104,8 @@ var builtinResources = []builtinResource{
 	{"storage.k8s.io", "storageclasses", false, nil},
 	{"storage.k8s.io", "volumeattachments", false, []string{"status"}},
 	{"storage.k8s.io", "volumeattributesclasses", false, nil},
+	// storagemigration.k8s.io (served by default since v1.35)
+	{"storagemigration.k8s.io", "storageversionmigrations", false, []string{"status"}},
 }
 
 // builtinGroups are the API groups of builtinResources: a resource
