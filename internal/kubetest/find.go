@@ -1,13 +1,14 @@
 package kubetest
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/evident-project/evident/internal/testtools"
 )
 
 // KubeVersion is the Kubernetes release `make kube` builds and the tests
@@ -62,12 +63,12 @@ func findAPIServer() (string, error) {
 	if p := os.Getenv(EnvKubeAPIServer); p != "" {
 		return fromEnv(EnvKubeAPIServer, p)
 	}
-	root, err := moduleRoot()
+	root, err := testtools.ModuleRoot()
 	if err != nil {
 		return "", err
 	}
 	p := filepath.Join(root, ".tools", "kube", KubeVersion, "kube-apiserver")
-	if err := executable(p); err != nil {
+	if err := testtools.Executable(p); err != nil {
 		return "", fmt.Errorf("not in $%s or %s", EnvKubeAPIServer, p)
 	}
 	return p, nil
@@ -87,38 +88,8 @@ func findEtcd() (string, error) {
 }
 
 func fromEnv(env, p string) (string, error) {
-	if err := executable(p); err != nil {
+	if err := testtools.Executable(p); err != nil {
 		return "", fmt.Errorf("%s=%s: %w", env, p, err)
 	}
 	return filepath.Abs(p)
-}
-
-func executable(p string) error {
-	fi, err := os.Stat(p)
-	if err != nil {
-		return err
-	}
-	if fi.IsDir() || fi.Mode().Perm()&0o111 == 0 {
-		return errors.New("not an executable file")
-	}
-	return nil
-}
-
-// moduleRoot is the nearest directory above the working directory (a test
-// runs in its package's directory) that holds go.mod.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory")
-		}
-		dir = parent
-	}
 }

@@ -36,15 +36,15 @@ func Cosign(t testing.TB) string {
 // and on PATH, in that order.
 func find(name, env string) (string, error) {
 	if p := os.Getenv(env); p != "" {
-		if err := executable(p); err != nil {
+		if err := Executable(p); err != nil {
 			return "", fmt.Errorf("%s=%s: %w", env, p, err)
 		}
 		return filepath.Abs(p)
 	}
 	var tried []string
-	if root, err := moduleRoot(); err == nil {
+	if root, err := ModuleRoot(); err == nil {
 		p := filepath.Join(root, ".tools", "bin", name)
-		if executable(p) == nil {
+		if Executable(p) == nil {
 			return p, nil
 		}
 		tried = append(tried, p)
@@ -56,7 +56,8 @@ func find(name, env string) (string, error) {
 	return "", fmt.Errorf("not in %s or %v", env, tried)
 }
 
-func executable(p string) error {
+// Executable reports why p is not an executable file, or nil.
+func Executable(p string) error {
 	fi, err := os.Stat(p)
 	if err != nil {
 		return err
@@ -67,9 +68,9 @@ func executable(p string) error {
 	return nil
 }
 
-// moduleRoot is the nearest directory above the working directory (a test
+// ModuleRoot is the nearest directory above the working directory (a test
 // runs in its package's directory) that holds go.mod.
-func moduleRoot() (string, error) {
+func ModuleRoot() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err
