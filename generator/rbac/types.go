@@ -9,6 +9,11 @@
 // two to 100% agreement over real-world manifests.
 package rbac
 
+import (
+	"cmp"
+	"slices"
+)
+
 // Inventory is every RBAC object of one cluster (or of one folder of
 // manifests), in the shape evidence stores it: sorted, metadata reduced to
 // what authorization depends on, so a cluster and its GitOps source give the
@@ -105,4 +110,27 @@ type APIResource struct {
 	Resource   string `json:"resource"`
 	Kind       string `json:"kind"`
 	Namespaced bool   `json:"namespaced"`
+}
+
+// Sort puts the inventory in the order evidence stores it (documented on
+// each field), so the same objects give the same bytes whatever order they
+// were read in.
+func (inv *Inventory) Sort() {
+	byNSName := func(a, b Role) int {
+		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
+	}
+	slices.SortStableFunc(inv.ClusterRoles, byNSName)
+	slices.SortStableFunc(inv.Roles, byNSName)
+	byBinding := func(a, b Binding) int {
+		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
+	}
+	slices.SortStableFunc(inv.ClusterRoleBindings, byBinding)
+	slices.SortStableFunc(inv.RoleBindings, byBinding)
+	slices.SortStableFunc(inv.ServiceAccounts, func(a, b ServiceAccount) int {
+		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
+	})
+	slices.SortStableFunc(inv.Namespaces, func(a, b Namespace) int { return cmp.Compare(a.Name, b.Name) })
+	slices.SortStableFunc(inv.CustomResources, func(a, b APIResource) int {
+		return cmp.Or(cmp.Compare(a.Group, b.Group), cmp.Compare(a.Resource, b.Resource))
+	})
 }

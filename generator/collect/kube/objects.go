@@ -1,7 +1,6 @@
 package kube
 
 import (
-	"cmp"
 	"maps"
 	"slices"
 
@@ -130,23 +129,7 @@ func (o *Objects) Inventory() *rbac.Inventory {
 		inv.Namespaces = append(inv.Namespaces, rbac.Namespace{Name: ns.Name, Labels: namespaceLabels(ns)})
 	}
 
-	byName := func(a, b rbac.Role) int {
-		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
-	}
-	slices.SortStableFunc(inv.ClusterRoles, byName)
-	slices.SortStableFunc(inv.Roles, byName)
-	bindingByName := func(a, b rbac.Binding) int {
-		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
-	}
-	slices.SortStableFunc(inv.ClusterRoleBindings, bindingByName)
-	slices.SortStableFunc(inv.RoleBindings, bindingByName)
-	slices.SortStableFunc(inv.ServiceAccounts, func(a, b rbac.ServiceAccount) int {
-		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
-	})
-	slices.SortStableFunc(inv.Namespaces, func(a, b rbac.Namespace) int { return cmp.Compare(a.Name, b.Name) })
-	slices.SortStableFunc(inv.CustomResources, func(a, b rbac.APIResource) int {
-		return cmp.Or(cmp.Compare(a.Group, b.Group), cmp.Compare(a.Resource, b.Resource))
-	})
+	inv.Sort()
 	return inv
 }
 
