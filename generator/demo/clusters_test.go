@@ -1,13 +1,17 @@
 package demo
 
 import (
+	"encoding/json"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/evident-project/evident/generator/check"
 	"github.com/evident-project/evident/generator/collect"
+	"github.com/evident-project/evident/generator/collect/all"
 	"github.com/evident-project/evident/generator/pipeline"
+	"github.com/evident-project/evident/internal/kubetest"
 )
 
 // checkKubernetesStories checks that the bank's GitOps cluster folder gives
@@ -75,5 +79,64 @@ func checkKubernetesStories(t *testing.T, res *Result, head *check.Report, reg *
 		if c := control(t, head, id); c.Outcome != check.Pass {
 			t.Errorf("%s = %s (%s), want pass", id, c.Outcome, c.Reason)
 		}
+	}
+}
+
+// TestDemoWithLiveCluster builds the demo with --kubeconfig pointing at a
+// real kube-apiserver: the Kubernetes controls then read the live cluster
+// beside the bank's GitOps folder, and its evidence is complete and read
+// by the cluster itself (SubjectAccessReview), not by the offline evaluator.
+func TestDemoWithLiveCluster(t *testing.T) {
+	c := kubetest.Start(t)
+	reg := all.Registry()
+	res, err := Build(t.Context(), Options{
+		Out: filepath.Join(t.TempDir(), "demo"), Seed: 7, Registry: reg,
+		Kubeconfig: c.Kubeconfig(t), KubeContext: kubetest.ContextName,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, snap, err := pipeline.CheckAt(res.EvidenceDir, "HEAD", reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var live int
+	for _, it := range snap.Manifest.Items {
+		if it.Collector != "kube.rbac" || !strings.Contains(it.Path, "/live/") || it.Period != snap.Manifest.Period.ID {
+			continue
+		}
+		live++
+		item, err := snap.Item(it.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if item.Provenance.Source["mode"] != "live" {
+			t.Errorf("%s: source=%v, want a live read", it.Path, item.Provenance.Source)
+		}
+		// Only AC-02's checks may go unanswered: they name the Bindy
+		// resources, which the fresh cluster does not serve.
+		raw, err := json.Marshal(item.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		unservedBindy := strings.Contains(string(raw), "group bindy.firestoned.io serves no resource")
+		if !item.Provenance.Complete && !unservedBindy {
+			t.Errorf("%s: incomplete live read: %v", it.Path, item.Provenance.Notes)
+		}
+		if it.Path != "items/kube/live/rbac/2026-Q4.json" && !slices.ContainsFunc(item.Provenance.Reads, func(r collect.Read) bool {
+			return strings.Contains(r.Target, "subjectaccessreviews")
+		}) {
+			t.Errorf("%s: checks were not asked of the cluster: reads %v", it.Path, item.Provenance.Reads)
+		}
+	}
+	if live == 0 {
+		t.Fatal("no kube.rbac evidence of the live cluster")
+	}
+	// The fresh cluster has no evident service account, so the collector's
+	// own least-privilege checks fail there, naming the live cluster.
+	if k := failures(t, rep, "K8-05", "collector-least-privilege"); !slices.ContainsFunc(k, func(f string) bool {
+		return strings.HasPrefix(f, "live: serviceaccount:evident:evident-collector may not list clusterrolebindings")
+	}) {
+		t.Errorf("K8-05 failures = %q, want the live cluster's missing collector access", k)
 	}
 }
