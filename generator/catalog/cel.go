@@ -162,6 +162,8 @@ type outputKind int
 const (
 	wantBool outputKind = iota
 	wantList
+	// wantAny accepts any type (a population key is turned into a string).
+	wantAny
 )
 
 // CompileAssertion parses and type-checks an assertion's expr, failures and

@@ -149,9 +149,26 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, name string) {
 			d.wrongKind(n, addr, name, "a mapping")
 			return
 		}
-		if m, ok := d.decodeAny(n, name).(map[string]any); ok {
-			v.Set(reflect.ValueOf(m))
+		if v.Type().Elem().Kind() == reflect.Interface {
+			if m, ok := d.decodeAny(n, name).(map[string]any); ok {
+				v.Set(reflect.ValueOf(m))
+			}
+			return
 		}
+		// A typed map (sampling sizes by frequency): each value decoded
+		// into its type, so errors point at the value.
+		m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, val := n.Content[i], n.Content[i+1]
+			elem := reflect.New(v.Type().Elem()).Elem()
+			d.decode(val, elem, name+"."+k.Value)
+			m.SetMapIndex(reflect.ValueOf(k.Value).Convert(v.Type().Key()), elem)
+		}
+		v.Set(m)
+	case reflect.Pointer:
+		p := reflect.New(v.Type().Elem())
+		d.decode(n, p.Elem(), name)
+		v.Set(p)
 	case reflect.String:
 		if n.Kind != yaml.ScalarNode {
 			d.wrongKind(n, addr, name, "a string")

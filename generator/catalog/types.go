@@ -23,6 +23,14 @@ type Catalog struct {
 	Exceptions []Exception `yaml:"exceptions,omitempty" json:"exceptions,omitempty"`
 	// Integrity says how snapshots are signed and what `evident verify` trusts.
 	Integrity Integrity `yaml:"integrity,omitempty" json:"integrity,omitempty"`
+	// Readiness is the quarterly audit-readiness checklist.
+	Readiness []ReadinessSection `yaml:"readiness,omitempty" json:"readiness,omitempty"`
+	// AccessReviews says where reviewers' decisions are kept.
+	AccessReviews AccessReviews `yaml:"access_reviews,omitempty" json:"access_reviews,omitempty"`
+	// Findings classifies findings and locates management's action plans.
+	Findings Findings `yaml:"findings,omitempty" json:"findings,omitempty"`
+	// Sampling sizes auditor samples by control frequency.
+	Sampling Sampling `yaml:"sampling,omitempty" json:"sampling,omitempty"`
 
 	// File is the path the catalog was loaded from (for messages).
 	File string `yaml:"-" json:"-"`
@@ -228,6 +236,14 @@ type Control struct {
 	Assertions []Assertion `yaml:"assertions,omitempty" json:"assertions,omitempty"`
 	// NotApplicable, when set, is the reason the control does not apply.
 	NotApplicable string `yaml:"not_applicable,omitempty" json:"not_applicable,omitempty"`
+	// Population is the records the control's test is performed over, for
+	// auditor samples.
+	Population *Population `yaml:"population,omitempty" json:"population,omitempty"`
+	// Compensating are controls that mitigate this one's failure; a passing
+	// compensating control can lower a finding's deficiency class.
+	Compensating []string `yaml:"compensating_controls,omitempty" json:"compensating_controls,omitempty"`
+	// Recommendation is what the findings page recommends when the control fails.
+	Recommendation string `yaml:"recommendation,omitempty" json:"recommendation,omitempty"`
 
 	// Pos is where this entry starts in the file, for messages.
 	Pos Position `yaml:"-" json:"-"`

@@ -124,6 +124,7 @@ func (v *validator) validate() {
 	v.controls(root)
 	v.exceptions()
 	v.integrity()
+	v.reporting()
 }
 
 func (v *validator) organization(root Position) {

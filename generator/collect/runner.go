@@ -47,6 +47,13 @@ func Plan(cat *catalog.Catalog, reg *Registry, p period.Period, path PathFunc) [
 			}
 		}
 	}
+	for _, in := range cat.RecordInputs() {
+		t := Task{Collector: catalog.RecordCollector, Params: in.Params, Path: path(catalog.RecordCollector, "", in.Params, p.ID)}
+		if !seen[t.Path] {
+			seen[t.Path] = true
+			tasks = append(tasks, t)
+		}
+	}
 	sort.Slice(tasks, func(i, j int) bool { return tasks[i].Path < tasks[j].Path })
 	return tasks
 }

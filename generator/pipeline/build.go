@@ -120,12 +120,16 @@ func Build(o BuildOptions) (*check.Report, error) {
 	} else {
 		ver = verification(vres)
 	}
-	err = site.Build(site.Input{
+	in := site.Input{
 		Catalog: cat, Report: rep, Manifest: snap.Manifest, Commit: snap.Commit.String(),
 		History: hist, Defs: o.Registry.Defs(), ReadFile: snap.ReadFile, Version: version.String(),
 		Verification: ver,
-	}, o.SiteDir)
-	if err != nil {
+	}
+	pc := &pageContext{Store: store, Snapshot: snap, Catalog: cat, Report: rep, Registry: o.Registry, Verify: vres, VerifyErr: err}
+	if err := pc.fill(&in); err != nil {
+		return nil, err
+	}
+	if err := site.Build(in, o.SiteDir); err != nil {
 		return nil, err
 	}
 	if o.Log != nil {

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/evident-project/evident/generator/catalog"
@@ -45,6 +46,29 @@ type Input struct {
 	// Verification is the history's verification for the "Verify this
 	// evidence" page; nil renders the page as not verified.
 	Verification *Verification
+
+	// The reporting pages, each computed by its own package from the
+	// snapshot and its history (see the file of the same name here).
+	Readiness   ReadinessInput
+	Reviews     ReviewsInput
+	Attestation AttestationInput
+	Samples     SamplesInput
+	Findings    FindingsInput
+	Trends      TrendsInput
+	Package     PackageInput
+	// Periods are the audit periods the site has pages for, newest first;
+	// the period selector links to them.
+	Periods []PeriodLink
+}
+
+// PeriodLink is one entry of the period selector.
+type PeriodLink struct {
+	ID string
+	// Href is relative to the site root ("" for the current period,
+	// "periods/2026-Q3/" for a closed one).
+	Href string
+	// Closed is true when the period ended before the rendered snapshot.
+	Closed bool
 }
 
 // siteInfo is shown on every page.
@@ -75,16 +99,20 @@ func Build(in Input, dir string) error {
 		Commit: in.Commit, RunID: m.RunID, Sequence: m.Sequence, AsOf: m.Finished.Format("2006-01-02 15:04 MST"), Version: in.Version,
 	}
 	w := &writer{dir: dir, tmpl: tmpl}
+	b := &builder{in: in, info: info, w: w}
 
 	results := map[string]check.ControlResult{}
 	for _, r := range in.Report.Controls {
 		results[r.ID] = r
 	}
 	w.page("index.html", "layout-index", dashboard(in, info, results))
-	w.page("findings.html", "layout-findings", struct {
-		page
-		Report *check.Report
-	}{page{"Findings", "", info}, in.Report})
+	b.findings()
+	b.readiness()
+	b.reviews()
+	b.attestation()
+	b.samples()
+	b.trends()
+	b.pkg()
 	defs := map[string]collect.Def{}
 	for _, d := range in.Defs {
 		defs[d.Name] = d
@@ -115,12 +143,39 @@ func Build(in Input, dir string) error {
 	for _, it := range m.Items {
 		w.copy("evidence/"+it.Path, in.ReadFile, it.Path)
 	}
-	css, err := fs.ReadFile(templates.FS, "style.css")
+	css, err := stylesheet()
 	if err != nil {
-		return fmt.Errorf("build site: %w", err)
+		return err
 	}
 	w.write("style.css", css)
 	return w.err
+}
+
+// builder carries what every page needs; each reporting page is a method
+// in the file named after it.
+type builder struct {
+	in   Input
+	info siteInfo
+	w    *writer
+}
+
+// stylesheet is style.css followed by each page's own stylesheet, so pages
+// keep their rules beside their template and the site still loads one file.
+func stylesheet() ([]byte, error) {
+	names, err := fs.Glob(templates.FS, "*.css")
+	if err != nil {
+		return nil, fmt.Errorf("build site: %w", err)
+	}
+	sort.Slice(names, func(i, j int) bool { return names[i] == "style.css" || (names[j] != "style.css" && names[i] < names[j]) })
+	var out []byte
+	for _, n := range names {
+		b, err := fs.ReadFile(templates.FS, n)
+		if err != nil {
+			return nil, fmt.Errorf("build site: %w", err)
+		}
+		out = append(out, b...)
+	}
+	return out, nil
 }
 
 type familyView struct {
@@ -281,8 +336,16 @@ func parse() (map[string]*template.Template, error) {
 	}
 	// One template set per page, so each page's "content" block stands alone.
 	out := map[string]*template.Template{}
-	for _, name := range []string{"index", "control", "evidence", "findings", "verify"} {
-		body, err := fs.ReadFile(templates.FS, name+".html")
+	pages, err := fs.Glob(templates.FS, "*.html")
+	if err != nil {
+		return nil, fmt.Errorf("build site: %w", err)
+	}
+	for _, file := range pages {
+		name := strings.TrimSuffix(file, ".html")
+		if name == "layout" {
+			continue
+		}
+		body, err := fs.ReadFile(templates.FS, file)
 		if err != nil {
 			return nil, fmt.Errorf("build site: %w", err)
 		}

@@ -1,0 +1,6 @@
+package site
+
+// ReadinessInput is the page model for this page (being built).
+type ReadinessInput struct{}
+
+func (b *builder) readiness() {}

@@ -1,0 +1,6 @@
+package site
+
+// TrendsInput is the page model for this page (being built).
+type TrendsInput struct{}
+
+func (b *builder) trends() {}
