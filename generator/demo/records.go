@@ -104,6 +104,8 @@ approved:
 `)
 	// The cluster's GitOps folder lives in the config repository too, so
 	// its manifests change through the same reviewed pull requests.
+	rs = append(rs, reviewRecords()...)
+	rs = append(rs, actionPlanRecords()...)
 	return append(rs, clusterFiles()...)
 }
 
