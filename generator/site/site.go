@@ -166,7 +166,9 @@ func stylesheet() ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("build site: %w", err)
 	}
-	sort.Slice(names, func(i, j int) bool { return names[i] == "style.css" || (names[j] != "style.css" && names[i] < names[j]) })
+	sort.Slice(names, func(i, j int) bool {
+		return names[i] == "style.css" || (names[j] != "style.css" && names[i] < names[j])
+	})
 	var out []byte
 	for _, n := range names {
 		b, err := fs.ReadFile(templates.FS, n)
