@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"path/filepath"
 
 	"github.com/evident-project/evident/generator/blobsig"
 	"github.com/evident-project/evident/generator/check"
@@ -56,12 +57,77 @@ func verification(v *VerifyResult) *site.Verification {
 	return out
 }
 
-// Build renders the site for one snapshot, from the evidence repository alone.
+// Build renders the site for one snapshot, from the evidence repository
+// alone: the snapshot's period at the top, and every earlier period as it
+// stood at its closing snapshot (the last one collected in it) under
+// periods/<ID>/, so an auditor can open any quarter "as of" its close.
 func Build(o BuildOptions) (*check.Report, error) {
 	store, snap, err := openAt(o.EvidenceDir, o.Rev)
 	if err != nil {
 		return nil, err
 	}
+	closing, err := closingSnapshots(store, snap)
+	if err != nil {
+		return nil, err
+	}
+	links := periodLinks(closing)
+	rep, err := buildOne(o, store, snap, links, "", o.SiteDir)
+	if err != nil {
+		return nil, err
+	}
+	for i, c := range closing[1:] {
+		id := c.Manifest.Period.ID
+		sub := periodLinks(closing)
+		for j := range sub {
+			sub[j].Current = j == i+1
+		}
+		if o.Log != nil {
+			fmt.Fprintf(o.Log, "rendering closed period %s as of snapshot #%d\n", id, c.Manifest.Sequence)
+		}
+		if _, err := buildOne(o, store, c, sub, "../../", filepath.Join(o.SiteDir, "periods", id)); err != nil {
+			return nil, fmt.Errorf("build period %s: %w", id, err)
+		}
+	}
+	return rep, nil
+}
+
+// closingSnapshots returns snap followed by the closing snapshot of every
+// earlier period in its history, newest first.
+func closingSnapshots(store *evidence.Store, snap *evidence.Snapshot) ([]*evidence.Snapshot, error) {
+	out := []*evidence.Snapshot{snap}
+	seen := map[string]bool{snap.Manifest.Period.ID: true}
+	for h := snap.Parent; !h.IsZero(); {
+		s, err := store.Snapshot(h)
+		if err != nil {
+			return nil, fmt.Errorf("build: read history: %w", err)
+		}
+		if id := s.Manifest.Period.ID; !seen[id] {
+			seen[id] = true
+			out = append(out, s)
+		}
+		h = s.Parent
+	}
+	return out, nil
+}
+
+// periodLinks is the period selector: the first entry is the top of the
+// site, the others their periods/<ID>/ folders.
+func periodLinks(closing []*evidence.Snapshot) []site.PeriodLink {
+	out := make([]site.PeriodLink, len(closing))
+	for i, c := range closing {
+		l := site.PeriodLink{ID: c.Manifest.Period.ID, Href: "index.html", Closed: i > 0, Current: i == 0,
+			AsOf: c.Manifest.Finished.Format("2006-01-02")}
+		if i > 0 {
+			l.Href = "periods/" + l.ID + "/index.html"
+		}
+		out[i] = l
+	}
+	return out
+}
+
+// buildOne renders one snapshot's pages into dir; top is the path from dir
+// back to the top of the whole site.
+func buildOne(o BuildOptions, store *evidence.Store, snap *evidence.Snapshot, periods []site.PeriodLink, top, dir string) (*check.Report, error) {
 	cat, err := check.CatalogOf(snap, o.Registry)
 	if err != nil {
 		return nil, err
@@ -123,17 +189,17 @@ func Build(o BuildOptions) (*check.Report, error) {
 	in := site.Input{
 		Catalog: cat, Report: rep, Manifest: snap.Manifest, Commit: snap.Commit.String(),
 		History: hist, Defs: o.Registry.Defs(), ReadFile: snap.ReadFile, Version: version.String(),
-		Verification: ver,
+		Verification: ver, Periods: periods, Top: top,
 	}
 	pc := &pageContext{Store: store, Snapshot: snap, Catalog: cat, Report: rep, Registry: o.Registry, Verify: vres, VerifyErr: err}
 	if err := pc.fill(&in); err != nil {
 		return nil, err
 	}
-	if err := site.Build(in, o.SiteDir); err != nil {
+	if err := site.Build(in, dir); err != nil {
 		return nil, err
 	}
 	if o.Log != nil {
-		fmt.Fprintf(o.Log, "built site for snapshot #%d (%s) into %s\n", snap.Manifest.Sequence, snap.Commit.String()[:12], o.SiteDir)
+		fmt.Fprintf(o.Log, "built site for snapshot #%d (%s) into %s\n", snap.Manifest.Sequence, snap.Commit.String()[:12], dir)
 	}
 	return rep, nil
 }

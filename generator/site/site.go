@@ -59,22 +59,33 @@ type Input struct {
 	// Periods are the audit periods the site has pages for, newest first;
 	// the period selector links to them.
 	Periods []PeriodLink
+	// Top is the path from this site's root to the top of the whole site:
+	// "" for the current period, "../../" for a closed period rendered
+	// under periods/<ID>/.
+	Top string
 }
 
 // PeriodLink is one entry of the period selector.
 type PeriodLink struct {
 	ID string
-	// Href is relative to the site root ("" for the current period,
-	// "periods/2026-Q3/" for a closed one).
+	// Href is relative to the top of the whole site: "index.html" for the
+	// current period, "periods/2026-Q3/index.html" for a closed one.
 	Href string
 	// Closed is true when the period ended before the rendered snapshot.
 	Closed bool
+	// Current marks the period these pages belong to.
+	Current bool
+	// AsOf is the time of the snapshot the period's pages show.
+	AsOf string
 }
 
 // siteInfo is shown on every page.
 type siteInfo struct {
 	Org, System, Period, PeriodStart, PeriodEnd, Commit, RunID, AsOf, Version string
 	Sequence                                                                  int
+	// Periods and Top drive the period selector (see Input).
+	Periods []PeriodLink
+	Top     string
 }
 
 type page struct {
@@ -97,6 +108,7 @@ func Build(in Input, dir string) error {
 		Org: in.Catalog.Organization.Name, System: in.Catalog.Organization.System,
 		Period: m.Period.ID, PeriodStart: m.Period.Start.Format("2006-01-02"), PeriodEnd: m.Period.End.AddDate(0, 0, -1).Format("2006-01-02"),
 		Commit: in.Commit, RunID: m.RunID, Sequence: m.Sequence, AsOf: m.Finished.Format("2006-01-02 15:04 MST"), Version: in.Version,
+		Periods: in.Periods, Top: in.Top,
 	}
 	w := &writer{dir: dir, tmpl: tmpl}
 	b := &builder{in: in, info: info, w: w}
