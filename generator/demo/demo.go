@@ -18,6 +18,7 @@ import (
 
 	"github.com/evident-project/evident"
 	"github.com/evident-project/evident/generator/collect"
+	"github.com/evident-project/evident/generator/collect/github/fakegithub"
 	"github.com/evident-project/evident/generator/demo/bank"
 	"github.com/evident-project/evident/generator/pipeline"
 )
@@ -33,6 +34,23 @@ type Options struct {
 	// beside the bank's GitOps folder.
 	Kubeconfig  string
 	KubeContext string
+	// Scene, when set, runs before each collection, after the bank, its
+	// GitHub organisation and its records have been advanced to the run's
+	// time: tests use it to plant what the bank never produces (hostile
+	// text in titles, names and messages, say). Its error stops the demo.
+	Scene func(Scene) error
+}
+
+// Scene is one run's world as Options.Scene may change it.
+type Scene struct {
+	At time.Time
+	// Run is the 1-based run number, of Runs.
+	Run, Runs int
+	// GitHub changes the fake organisation the collectors read.
+	GitHub func(func(*fakegithub.World))
+	// BankDir holds the bank's git repositories (one folder per repository
+	// id); ConfigDir the config repository with its records.
+	BankDir, ConfigDir string
 }
 
 // Result says where the demo put things.
@@ -114,6 +132,12 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 		}
 		if err := writeRecords(configDir, at); err != nil {
 			return nil, err
+		}
+		if o.Scene != nil {
+			sc := Scene{At: at, Run: i + 1, Runs: len(RunDates), GitHub: gh.srv.Update, BankDir: filepath.Join(out, "bank"), ConfigDir: configDir}
+			if err := o.Scene(sc); err != nil {
+				return nil, fmt.Errorf("demo: scene at %s: %w", at.Format(time.DateOnly), err)
+			}
 		}
 		fmt.Fprintf(log, "demo run %d/%d at %s\n", i+1, len(RunDates), at.Format("2006-01-02 15:04"))
 		clock := simulatedClock(at)

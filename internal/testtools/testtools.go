@@ -86,3 +86,44 @@ func ModuleRoot() (string, error) {
 		dir = parent
 	}
 }
+
+// EnvChromium names a Chromium binary to use instead of Debian's.
+const EnvChromium = "EVIDENT_CHROMIUM"
+
+// Chromium returns the path of the Chromium the browser tests drive:
+// $EVIDENT_CHROMIUM, else chromium on PATH (Debian's package, which
+// `make browser-deps` installs). Missing, it skips under -short and fails
+// otherwise, like Cosign.
+func Chromium(t testing.TB) string {
+	t.Helper()
+	p, err := find("chromium", EnvChromium)
+	if err == nil {
+		return p
+	}
+	msg := fmt.Sprintf("chromium not found: run `make browser-deps` (%v)", err)
+	if testing.Short() {
+		t.Skip(msg)
+	}
+	t.Fatal(msg)
+	return ""
+}
+
+// AxeScript returns axe-core's axe.min.js as `make browser-deps` installs it
+// from internal/browsertest/package-lock.json; missing, it skips under
+// -short and fails otherwise.
+func AxeScript(t testing.TB) []byte {
+	t.Helper()
+	root, err := ModuleRoot()
+	if err == nil {
+		var b []byte
+		if b, err = os.ReadFile(filepath.Join(root, "internal", "browsertest", "node_modules", "axe-core", "axe.min.js")); err == nil {
+			return b
+		}
+	}
+	msg := fmt.Sprintf("axe-core not installed: run `make browser-deps` (%v)", err)
+	if testing.Short() {
+		t.Skip(msg)
+	}
+	t.Fatal(msg)
+	return nil
+}
