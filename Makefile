@@ -11,7 +11,7 @@ LDFLAGS  := -s -w -buildid= \
 	-X github.com/evident-project/evident/generator/version.Commit=$(COMMIT) \
 	-X github.com/evident-project/evident/generator/version.Date=$(DATE)
 
-.PHONY: build demo test test-short deps tools kube lint bench schema clean
+.PHONY: build demo test test-short deps tools kube browser-deps lint bench schema clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/evident
@@ -46,8 +46,13 @@ tools: .tools/bin/cosign
 kube:
 	GO=$(GO) bash hack/build-kube.sh
 
+## browser-deps: Debian's chromium and axe-core (from the npm lockfile in
+## internal/browsertest) for the browser tests; installs only what is missing
+browser-deps:
+	bash hack/browser-deps.sh
+
 ## test: every test, with the race detector, plus vet and staticcheck
-test: deps tools kube lint
+test: deps tools kube browser-deps lint
 	$(GO) test -race -count=1 -timeout 25m ./...
 
 ## test-short: the fast inner loop (no race detector, no lint, -short skips
@@ -72,4 +77,4 @@ bench:
 	bash bench/rbac.sh
 
 clean:
-	rm -rf bin demo .tools site/* evidence/*
+	rm -rf bin demo .tools site/* evidence/* internal/browsertest/node_modules test-artifacts
