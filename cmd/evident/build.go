@@ -10,13 +10,15 @@ import (
 
 // buildOptions select the snapshot and how much history to show.
 type buildOptions struct {
-	At      string
-	History int
+	At       string
+	History  int
+	Packages bool
 }
 
 func (o *buildOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.At, "at", "HEAD", "evidence revision to render")
 	fs.IntVar(&o.History, "history", 20, "runs shown in each control's history")
+	fs.BoolVar(&o.Packages, "packages", false, "also publish each period's evidence package (evident export) under <site>/packages/")
 }
 
 func newBuildCmd(g *globalOptions, reg *collect.Registry) *cobra.Command {
@@ -32,7 +34,7 @@ site loads no network assets and works from file:// or any static host.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			_, err := pipeline.Build(pipeline.BuildOptions{
 				EvidenceDir: g.Evidence, SiteDir: g.Site, Rev: o.At, Registry: reg, History: o.History, Log: stderrOf(cmd),
-				ConfigPath: g.Config,
+				ConfigPath: g.Config, Packages: o.Packages,
 			})
 			return err
 		},

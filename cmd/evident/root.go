@@ -105,6 +105,7 @@ Try it without setup:    evident demo
 		newBuildCmd(g, reg),
 		newRunCmd(g, reg),
 		newVerifyCmd(g, reg),
+		newExportCmd(g, reg),
 		newDemoCmd(reg),
 		newKeysCmd(g),
 		newVersionCmd(),

@@ -9,6 +9,7 @@ import (
 
 func newRunCmd(g *globalOptions, reg *collect.Registry) *cobra.Command {
 	o := &collectOptions{}
+	var packages bool
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "collect, then check, then build: the scheduled job",
@@ -21,7 +22,7 @@ func newRunCmd(g *globalOptions, reg *collect.Registry) *cobra.Command {
 			if _, err := pipeline.Collect(cmd.Context(), o.pipeline(g, reg, cmd)); err != nil {
 				return err
 			}
-			rep, err := pipeline.Build(pipeline.BuildOptions{EvidenceDir: g.Evidence, SiteDir: g.Site, Registry: reg, Log: stderrOf(cmd), ConfigPath: g.Config})
+			rep, err := pipeline.Build(pipeline.BuildOptions{EvidenceDir: g.Evidence, SiteDir: g.Site, Registry: reg, Log: stderrOf(cmd), ConfigPath: g.Config, Packages: packages})
 			if err != nil {
 				return err
 			}
@@ -32,5 +33,6 @@ func newRunCmd(g *globalOptions, reg *collect.Registry) *cobra.Command {
 		},
 	}
 	o.addFlags(cmd.Flags())
+	cmd.Flags().BoolVar(&packages, "packages", false, "also publish each period's evidence package (evident export) under <site>/packages/")
 	return cmd
 }

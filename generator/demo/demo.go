@@ -148,7 +148,7 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 			return nil, fmt.Errorf("demo: collect at %s: %w", at.Format(time.DateOnly), err)
 		}
 	}
-	if _, err := pipeline.Build(pipeline.BuildOptions{EvidenceDir: res.EvidenceDir, SiteDir: res.SiteDir, Registry: reg, Log: log, ConfigPath: res.ConfigPath}); err != nil {
+	if _, err := pipeline.Build(pipeline.BuildOptions{EvidenceDir: res.EvidenceDir, SiteDir: res.SiteDir, Registry: reg, Log: log, ConfigPath: res.ConfigPath, Packages: true}); err != nil {
 		return nil, err
 	}
 	return res, nil

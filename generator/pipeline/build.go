@@ -29,7 +29,13 @@ type BuildOptions struct {
 	// integrity section the verification page trusts; otherwise the keys
 	// recorded in the snapshot are used and the page says so.
 	ConfigPath string
+	// Packages also writes each period's evidence package (see Export)
+	// into <site>/packages/, linked from the package page.
+	Packages bool
 }
+
+// PackagesDir is the site folder Build publishes the evidence packages in.
+const PackagesDir = "packages"
 
 // verification turns a verify result into the site's page model, with the
 // exact cosign command for the declared trust. Paths in the commands are
@@ -86,6 +92,14 @@ func Build(o BuildOptions) (*check.Report, error) {
 		}
 		if _, err := buildOne(o, store, c, sub, "../../", filepath.Join(o.SiteDir, "periods", id)); err != nil {
 			return nil, fmt.Errorf("build period %s: %w", id, err)
+		}
+	}
+	if o.Packages {
+		for _, c := range closing {
+			if _, err := Export(ExportOptions{EvidenceDir: o.EvidenceDir, Period: c.Manifest.Period.ID, OutDir: filepath.Join(o.SiteDir, PackagesDir),
+				Rev: snap.Commit.String(), Registry: o.Registry, ConfigPath: o.ConfigPath, Log: o.Log}); err != nil {
+				return nil, fmt.Errorf("build: publish the evidence package: %w", err)
+			}
 		}
 	}
 	return rep, nil
@@ -191,7 +205,7 @@ func buildOne(o BuildOptions, store *evidence.Store, snap *evidence.Snapshot, pe
 		History: hist, Defs: o.Registry.Defs(), ReadFile: snap.ReadFile, Version: version.String(),
 		Verification: ver, Periods: periods, Top: top,
 	}
-	pc := &pageContext{Store: store, Snapshot: snap, Catalog: cat, Report: rep, Registry: o.Registry, Verify: vres, VerifyErr: err}
+	pc := &pageContext{Store: store, Snapshot: snap, Catalog: cat, Report: rep, Registry: o.Registry, Verify: vres, VerifyErr: err, Packages: o.Packages}
 	if err := pc.fill(&in); err != nil {
 		return nil, err
 	}

@@ -26,6 +26,9 @@ type pageContext struct {
 	// VerifyErr set) when it could not be run.
 	Verify    *VerifyResult
 	VerifyErr error
+	// Packages says the build publishes the evidence packages beside the
+	// site (BuildOptions.Packages).
+	Packages bool
 }
 
 // fill computes every reporting page's input.
