@@ -4,7 +4,8 @@ package templates
 
 import "embed"
 
-// FS holds *.html templates and static assets.
+// FS holds *.html templates and static assets (stylesheets, the search
+// script).
 //
-//go:embed *.html *.css
+//go:embed *.html *.css *.js
 var FS embed.FS

@@ -44,6 +44,7 @@ func (pc *pageContext) fill(in *site.Input) error {
 		{"findings", pc.findings},
 		{"trends", pc.trends},
 		{"evidence package", pc.pkg},
+		{"search", pc.search},
 	}
 	for _, s := range steps {
 		if err := s.run(in); err != nil {

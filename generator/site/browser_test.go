@@ -230,7 +230,9 @@ func TestHostileEvidenceInBrowser(t *testing.T) {
 	})
 	b := browsertest.Start(t, res.SiteDir)
 	shown := map[string]bool{}
-	for _, p := range sitePages(t, res.SiteDir) {
+	// search.html?q= renders matching index entries, so the payloads in
+	// the search index are shown by the script as well as by the templates.
+	for _, p := range append(sitePages(t, res.SiteDir), "search.html?q=evidentPwned") {
 		pg, err := b.Visit(p, "screen")
 		if err != nil {
 			t.Fatalf("%s: %v", p, err)
@@ -266,5 +268,47 @@ func TestHostileEvidenceInBrowser(t *testing.T) {
 		if !shown[pl] {
 			t.Errorf("payload %q is shown as text on no page; the test did not reach the pages it means to check", pl)
 		}
+	}
+}
+
+// TestSearchInBrowser types into the search page and follows a result: it
+// finds principals from the access evidence and pull requests by title.
+func TestSearchInBrowser(t *testing.T) {
+	browserOnly(t)
+	res := buildDemo(t, nil)
+	b := browsertest.Start(t, res.SiteDir)
+	for _, tc := range []struct{ q, kind, want string }{
+		{"talvarez", "principal", "talvarez"},
+		{"pin github actions", "pull request", "ci: pin GitHub Actions to commit SHAs"},
+		{"CM-02", "control", "CM-02"},
+	} {
+		pg, err := b.Visit("search.html?q="+strings.ReplaceAll(tc.q, " ", "+"), "screen")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, prob := range pg.Problems {
+			t.Errorf("search %q: %s", tc.q, prob)
+		}
+		got, err := browsertest.Eval[[]string](b, `Array.from(document.querySelectorAll('#results li')).map(li => li.querySelector('.kind').textContent + ': ' + li.querySelector('a').textContent)`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, g := range got {
+			if strings.HasPrefix(g, tc.kind+": ") && strings.Contains(g, tc.want) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("search %q: no %s result with %q among %q", tc.q, tc.kind, tc.want, got)
+		}
+	}
+	// A query nothing matches says so.
+	if _, err := b.Visit("search.html?q=zzzz-no-such-thing", "screen"); err != nil {
+		t.Fatal(err)
+	}
+	st, err := browsertest.Eval[string](b, `document.getElementById('search-status').textContent`)
+	if err != nil || st != "No results." {
+		t.Errorf("status for an unmatched query = %q, %v", st, err)
 	}
 }

@@ -56,6 +56,9 @@ type Input struct {
 	Findings    FindingsInput
 	Trends      TrendsInput
 	Package     PackageInput
+	// Search are the search entries beyond controls and findings, which
+	// the site adds from the report.
+	Search []SearchEntry
 	// Periods are the audit periods the site has pages for, newest first;
 	// the period selector links to them.
 	Periods []PeriodLink
@@ -125,6 +128,7 @@ func Build(in Input, dir string) error {
 	b.samples()
 	b.trends()
 	b.pkg()
+	b.search()
 	defs := map[string]collect.Def{}
 	for _, d := range in.Defs {
 		defs[d.Name] = d
