@@ -2,15 +2,22 @@ package pipeline
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"path"
 	"path/filepath"
+	"sort"
 
 	"github.com/evident-project/evident/generator/blobsig"
 	"github.com/evident-project/evident/generator/check"
 	"github.com/evident-project/evident/generator/collect"
 	"github.com/evident-project/evident/generator/evidence"
+	"github.com/evident-project/evident/generator/evidence/trust"
 	"github.com/evident-project/evident/generator/site"
 	"github.com/evident-project/evident/generator/version"
 )
@@ -77,6 +84,17 @@ func Build(o BuildOptions) (*check.Report, error) {
 		return nil, err
 	}
 	links := periodLinks(closing)
+	// A closed period's pages depend only on its closing snapshot and on
+	// how the site is built, so they are kept from the previous build when
+	// its key matches: a daily rebuild renders only the open period.
+	kept := o.SiteDir + ".periods-kept"
+	if err := os.RemoveAll(kept); err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	if err := os.Rename(filepath.Join(o.SiteDir, "periods"), kept); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("build: keep the closed periods' pages: %w", err)
+	}
+	defer os.RemoveAll(kept)
 	rep, err := buildOne(o, store, snap, links, "", o.SiteDir)
 	if err != nil {
 		return nil, err
@@ -87,10 +105,30 @@ func Build(o BuildOptions) (*check.Report, error) {
 		for j := range sub {
 			sub[j].Current = j == i+1
 		}
+		dir := filepath.Join(o.SiteDir, "periods", id)
+		key, err := periodKey(o, c, sub)
+		if err != nil {
+			return nil, err
+		}
+		if old, err := os.ReadFile(filepath.Join(kept, id, periodKeyFile)); err == nil && string(old) == key {
+			if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+				return nil, fmt.Errorf("build: %w", err)
+			}
+			if err := os.Rename(filepath.Join(kept, id), dir); err != nil {
+				return nil, fmt.Errorf("build: reuse period %s: %w", id, err)
+			}
+			if o.Log != nil {
+				fmt.Fprintf(o.Log, "closed period %s unchanged since the last build (snapshot #%d)\n", id, c.Manifest.Sequence)
+			}
+			continue
+		}
 		if o.Log != nil {
 			fmt.Fprintf(o.Log, "rendering closed period %s as of snapshot #%d\n", id, c.Manifest.Sequence)
 		}
-		if _, err := buildOne(o, store, c, sub, "../../", filepath.Join(o.SiteDir, "periods", id)); err != nil {
+		if _, err := buildOne(o, store, c, sub, "../../", dir); err != nil {
+			return nil, fmt.Errorf("build period %s: %w", id, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, periodKeyFile), []byte(key), 0o644); err != nil {
 			return nil, fmt.Errorf("build period %s: %w", id, err)
 		}
 	}
@@ -103,6 +141,54 @@ func Build(o BuildOptions) (*check.Report, error) {
 		}
 	}
 	return rep, nil
+}
+
+// periodKeyFile holds, in a closed period's folder, the key of the build
+// that rendered it.
+const periodKeyFile = ".evident-build"
+
+// periodKey is everything a closed period's pages are rendered from besides
+// the closing snapshot's own content (fixed by its commit): the program,
+// the period selector, the reviewed config the verification page trusts,
+// and the build options.
+func periodKey(o BuildOptions, c *evidence.Snapshot, links []site.PeriodLink) (string, error) {
+	h := sha256.New()
+	fmt.Fprintf(h, "evident %s\ncommit %s\nhistory %d\npackages %t\n", version.String(), c.Commit, o.History, o.Packages)
+	for _, l := range links {
+		asOf := l.AsOf
+		if !l.Closed {
+			asOf = "" // closed pages show the open period without its date
+		}
+		fmt.Fprintf(h, "period %s %s %t %t %s\n", l.ID, l.Href, l.Closed, l.Current, asOf)
+	}
+	if o.ConfigPath != "" {
+		b, err := os.ReadFile(o.ConfigPath)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("build: %w", err)
+		}
+		// The config says which key files to trust; their content is part
+		// of what the verification page states, so it is in the key too.
+		fmt.Fprintf(h, "config %x\n", sha256.Sum256(b))
+		if err == nil {
+			cat, err := LoadCatalog(o.ConfigPath, o.Registry)
+			if err != nil {
+				return "", err
+			}
+			files, err := trust.Files(cat.Integrity, trust.DirReader(filepath.Dir(o.ConfigPath)))
+			if err != nil {
+				return "", fmt.Errorf("build: %w", err)
+			}
+			names := make([]string, 0, len(files))
+			for n := range files {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			for _, n := range names {
+				fmt.Fprintf(h, "trust %s %x\n", n, sha256.Sum256(files[n]))
+			}
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // closingSnapshots returns snap followed by the closing snapshot of every

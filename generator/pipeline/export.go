@@ -175,6 +175,9 @@ func Export(o ExportOptions) (*ExportResult, error) {
 		if err != nil || d.IsDir() {
 			return err
 		}
+		if strings.HasPrefix(d.Name(), ".") {
+			return nil // build bookkeeping, not part of the site
+		}
 		b, err := os.ReadFile(p)
 		if err != nil {
 			return err

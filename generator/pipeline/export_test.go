@@ -129,3 +129,37 @@ func TestExportUnknownPeriodWritesNothing(t *testing.T) {
 		t.Errorf("a failed export left %d files in the output folder", len(ents))
 	}
 }
+
+// TestBuildKeepsClosedPeriods: a rebuild reuses a closed period's pages
+// when nothing they are rendered from changed, and renders them again when
+// something did (here, the build options).
+func TestBuildKeepsClosedPeriods(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the whole demo; runs in make test")
+	}
+	reg := all.Registry()
+	res, err := demo.Build(context.Background(), demo.Options{Out: t.TempDir(), Seed: 1, Registry: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	build := func(history int) string {
+		var log bytes.Buffer
+		if _, err := pipeline.Build(pipeline.BuildOptions{EvidenceDir: res.EvidenceDir, SiteDir: res.SiteDir, Registry: reg, ConfigPath: res.ConfigPath, History: history, Log: &log}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(filepath.Join(res.SiteDir, "periods", "2026-Q3", "index.html")); err != nil {
+			t.Fatalf("after a build with history %d: %v", history, err)
+		}
+		return log.String()
+	}
+	build(20)
+	if log := build(20); !strings.Contains(log, "closed period 2026-Q3 unchanged") {
+		t.Errorf("second identical build rendered the closed period again:\n%s", log)
+	}
+	if log := build(5); !strings.Contains(log, "rendering closed period 2026-Q3") {
+		t.Errorf("a build with other options reused the closed period:\n%s", log)
+	}
+	if _, err := os.Stat(res.SiteDir + ".periods-kept"); !os.IsNotExist(err) {
+		t.Errorf("the build left its scratch folder behind: %v", err)
+	}
+}
