@@ -55,6 +55,9 @@ func PackageName(org, period string) string {
 		}
 		return '-'
 	}, org)
+	for strings.Contains(slug, "--") {
+		slug = strings.ReplaceAll(slug, "--", "-")
+	}
 	if slug = strings.Trim(slug, "-"); slug == "" {
 		slug = "evidence"
 	}
