@@ -272,7 +272,7 @@ func buildOne(o BuildOptions, store *evidence.Store, snap *evidence.Snapshot, pe
 		hist = append(hist, h)
 	}
 	vres, err := verifySnapshot(context.Background(), store, snap, cat, VerifyOptions{
-		ConfigPath: o.ConfigPath, Registry: o.Registry, Now: snap.Manifest.Finished,
+		ConfigPath: o.ConfigPath, Registry: o.Registry, Now: snap.Manifest.Finished, Cached: true,
 	})
 	var ver *site.Verification
 	if err != nil {

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -30,6 +31,11 @@ type VerifyOptions struct {
 	Registry   *collect.Registry
 	Now        time.Time
 	Progress   func(done, total int)
+	// Cached reuses, and keeps, each snapshot's result in the evidence
+	// repository's cache (see dirCache). The site build uses it so a daily
+	// rebuild verifies only the new snapshot; `evident verify`, an
+	// auditor's check, never does and recomputes everything.
+	Cached bool
 }
 
 // VerifyResult is a verification report with what it trusted.
@@ -90,10 +96,26 @@ func verifySnapshot(ctx context.Context, store *evidence.Store, snap *evidence.S
 		return nil, fmt.Errorf("verify: %w", err)
 	}
 	opts.Progress = o.Progress
+	if o.Cached {
+		opts.Cache = cacheFor(store, "verify")
+		opts.CacheSalt = trustSalt(in, files, res.TrustFromEvidence)
+	}
 	rep, err := verify.RunFrom(ctx, store, snap.Commit, opts)
 	if err != nil {
 		return nil, err
 	}
 	res.Report, res.Integrity, res.TrustFiles = rep, in, files
 	return res, nil
+}
+
+// trustSalt digests everything verification trusts, so cached results
+// never survive a change of keys, identities or trust source.
+func trustSalt(in catalog.Integrity, files []evidence.FileRef, fromEvidence bool) string {
+	b, _ := json.Marshal(struct {
+		Manifest any
+		Commits  any
+		Files    []evidence.FileRef
+		Evidence bool
+	}{in.Manifest, in.Commits, files, fromEvidence})
+	return evidence.SHA256(b)
 }

@@ -9,9 +9,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -51,6 +53,55 @@ type Options struct {
 	Now      time.Time
 	// Progress, when set, is called after each snapshot is checked.
 	Progress func(done, total int)
+	// Cache, when set, keeps each snapshot's result between runs under a
+	// key made of CacheSalt and the commit. Set CacheSalt to a digest of
+	// everything trusted (keys, identities): a commit's hash fixes its
+	// content and every commit below it, so with the same trust its result
+	// cannot change — except a PGP signature's expiry, which depends on
+	// Now, so PGP-signed commits are keyed by Now's date as well.
+	Cache     Cache
+	CacheSalt string
+}
+
+// Cache stores verification results by key; a Get that fails or returns
+// what cannot be decoded is a miss, never an error.
+type Cache interface {
+	Get(key string) ([]byte, bool)
+	Put(key string, value []byte)
+}
+
+// cached is one snapshot's result as the cache keeps it.
+type cached struct {
+	Snapshot Snapshot `json:"snapshot"`
+	Digest   string   `json:"digest"`
+	Sequence int      `json:"sequence"`
+}
+
+func (v *verifier) cacheKey(c *object.Commit, root bool) string {
+	day := ""
+	if strings.HasPrefix(c.PGPSignature, "-----BEGIN PGP") {
+		day = v.o.Now.UTC().Format("2006-01-02")
+	}
+	return sha256Hex([]byte(fmt.Sprintf("evident.verify/v1\n%s\n%s\n%t\n%s", v.o.CacheSalt, c.Hash, root, day)))
+}
+
+// snapshotCached is snapshot through the cache.
+func (v *verifier) snapshotCached(c *object.Commit, root bool, prevDigest string, prevSeq int) (Snapshot, string, int) {
+	if v.o.Cache == nil {
+		return v.snapshot(c, root, prevDigest, prevSeq)
+	}
+	key := v.cacheKey(c, root)
+	if b, ok := v.o.Cache.Get(key); ok {
+		var e cached
+		if json.Unmarshal(b, &e) == nil && e.Snapshot.Commit == c.Hash.String() {
+			return e.Snapshot, e.Digest, e.Sequence
+		}
+	}
+	s, digest, seq := v.snapshot(c, root, prevDigest, prevSeq)
+	if b, err := json.Marshal(cached{s, digest, seq}); err == nil {
+		v.o.Cache.Put(key, b)
+	}
+	return s, digest, seq
 }
 
 // The checks a problem can come from, as printed and in JSON.
@@ -185,7 +236,7 @@ func RunFrom(ctx context.Context, store *evidence.Store, head plumbing.Hash, o O
 			return nil, fmt.Errorf("verify: %w", err)
 		}
 		c := chain[i]
-		snap, digest, seq := v.snapshot(c, i == len(chain)-1, prevDigest, prevSeq)
+		snap, digest, seq := v.snapshotCached(c, i == len(chain)-1, prevDigest, prevSeq)
 		rep.Snapshots = append(rep.Snapshots, snap)
 		rep.Problems = append(rep.Problems, snap.Problems...)
 		if !snap.Started.IsZero() {
