@@ -106,6 +106,7 @@ Try it without setup:    evident demo
 		newRunCmd(g, reg),
 		newVerifyCmd(g, reg),
 		newExportCmd(g, reg),
+		newReviewCmd(g, reg),
 		newDemoCmd(reg),
 		newKeysCmd(g),
 		newVersionCmd(),

@@ -62,6 +62,11 @@ type AccessReviews struct {
 	// Decisions is the glob of decision files, one per period
 	// (access-reviews/2026-Q4.yaml); default "access-reviews/*.yaml".
 	Decisions string `yaml:"decisions,omitempty" json:"decisions,omitempty"`
+	// Control is the control the review evidences (e.g. AC-04): a revoke
+	// decision whose access is still present in a later snapshot is a
+	// failure of it, and so a finding. Without one such revocations are
+	// shown on the review page only.
+	Control string `yaml:"control,omitempty" json:"control,omitempty"`
 
 	Pos Position `yaml:"-" json:"-"`
 }

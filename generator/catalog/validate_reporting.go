@@ -15,6 +15,9 @@ var readinessIDPattern = assertionNamePattern
 func (v *validator) reporting() {
 	v.readiness()
 	v.globField(&v.c.AccessReviews.Decisions, v.c.AccessReviews.Pos, "access_reviews.decisions")
+	if id := &v.c.AccessReviews.Control; *id != "" && v.c.Control(*id) == nil {
+		v.errf(v.at(id, v.c.AccessReviews.Pos), "access_reviews.control %q is not declared; %s", *id, v.controlHint(*id))
+	}
 	v.globField(&v.c.Findings.ActionPlans, v.c.Findings.Pos, "findings.action_plans")
 	for i := range v.c.Findings.Classification {
 		r := &v.c.Findings.Classification[i]

@@ -29,9 +29,20 @@ type Input struct {
 	PlansMissing string
 	// Populations are the controls' populations and samples, by control id.
 	Populations map[string]Population
+	// Added are failures found outside the check report, by the pages
+	// that close a loop the assertions cannot see (a revoke decision of
+	// the access review still present after its date): each fails the
+	// named control as if one of its assertions had.
+	Added []Added
 	// AsOf is the time findings are judged at (plans overdue, exceptions
 	// expired): the snapshot's time, as the check report's outcomes are.
 	AsOf time.Time
+}
+
+// Added is one failure of a control found outside the check report.
+type Added struct {
+	Control   string
+	Assertion check.AssertionResult
 }
 
 // Population is one control's tested population and its sample.
@@ -184,6 +195,19 @@ func Compute(in Input) Report {
 	results := map[string]*check.ControlResult{}
 	for i := range in.Report.Controls {
 		results[in.Report.Controls[i].ID] = &in.Report.Controls[i]
+	}
+	for _, a := range in.Added {
+		r := results[a.Control]
+		if r == nil {
+			continue
+		}
+		// A copy: the check report stays what the assertions found.
+		cp := *r
+		cp.Assertions = append(append([]check.AssertionResult(nil), r.Assertions...), a.Assertion)
+		if a.Assertion.Outcome == check.Fail && cp.Outcome != check.Fail {
+			cp.Outcome, cp.Reason = check.Fail, ""
+		}
+		results[a.Control] = &cp
 	}
 	isFinding := map[string]bool{}
 	for i := range in.Catalog.Controls {

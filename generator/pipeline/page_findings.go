@@ -27,9 +27,19 @@ func (pc *pageContext) findings(in *site.Input) error {
 			Catalog: pc.Catalog, Report: pc.Report,
 			Plans: rf.Files, PlansMissing: rf.Missing,
 			Populations: pops,
+			Added:       added(in.Reviews),
 			AsOf:        pc.Snapshot.Manifest.Finished,
 		}),
 		PlansEvidence: rf.Path,
 	}
 	return nil
+}
+
+// added are the review's failures of the control it evidences.
+func added(r site.ReviewsInput) []findings.Added {
+	var out []findings.Added
+	for _, a := range r.Added {
+		out = append(out, findings.Added{Control: r.Control, Assertion: a})
+	}
+	return out
 }

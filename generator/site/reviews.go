@@ -1,9 +1,32 @@
 package site
 
-// ReviewsInput is the access-review page model (being built by the access
-// review work; Summary is the contract the attestation letters read).
+import (
+	"github.com/evident-project/evident/generator/check"
+	"github.com/evident-project/evident/generator/review"
+)
+
+// ReviewsInput is the access-review page model.
 type ReviewsInput struct {
+	// Summary is what the attestation letters state about the review.
 	Summary ReviewSummary
+	Review  review.Review
+	// Population are the evidence items the population was read from;
+	// Platform counts built-in Kubernetes identities left out of it.
+	Population []string
+	Platform   int
+	// PreviousPeriod and PreviousCommit are the period compared with and
+	// its closing snapshot; PreviousProblem says why its population is
+	// not whole (then no changes are listed).
+	PreviousPeriod, PreviousCommit, PreviousProblem string
+	// Decisions is the evidence item holding the decision files; FileName
+	// the period's file in the config repository (expected, when absent).
+	Decisions, FileName string
+	// Duplicate are further files for the same period, ignored.
+	Duplicate []string
+	// Control is the control the review evidences; Added its failures
+	// found by the review (revocations still in place), for the findings.
+	Control string
+	Added   []check.AssertionResult
 }
 
 // ReviewSummary is the period's access review at a glance: what the CIO
@@ -30,4 +53,10 @@ type ReviewSummary struct {
 	Evidence []string
 }
 
-func (b *builder) reviews() {}
+// reviews writes reviews.html.
+func (b *builder) reviews() {
+	b.w.page("reviews.html", "layout-reviews", struct {
+		page
+		In ReviewsInput
+	}{page{"Access reviews", "", b.info}, b.in.Reviews})
+}
