@@ -67,7 +67,9 @@ func TestCacheGivesTheSameReport(t *testing.T) {
 	}
 
 	c.hits = 0
-	h.amendHead(func(files map[string][]byte) { files[evidence.ManifestPath] = append(files[evidence.ManifestPath], ' ') })
+	h.amendHead(func(files map[string][]byte) {
+		files[evidence.ManifestPath] = append(files[evidence.ManifestPath], ' ')
+	})
 	rep := run(c, "trust-a")
 	if rep.OK {
 		t.Fatal("tampered head verified from the cache")
