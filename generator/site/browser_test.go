@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -196,13 +197,18 @@ func TestHostileEvidenceInBrowser(t *testing.T) {
 			for _, o := range w.Orgs {
 				o.Members = append(o.Members, &fakegithub.Member{Login: hostileLogin, Role: "admin", TwoFactor: false})
 				for _, r := range o.Repos {
+					// The latest merged pull request, so it is in the
+					// period the pages report on.
+					var last *fakegithub.Pull
 					for _, p := range r.Pulls {
-						if !p.MergedAt.IsZero() {
-							p.Title = payloads[0] + " " + payloads[1]
-							p.HeadRef = "feature/" + payloads[2]
-							p.Author = hostileLogin
-							break
+						if !p.MergedAt.IsZero() && (last == nil || p.MergedAt.After(last.MergedAt)) {
+							last = p
 						}
+					}
+					if last != nil {
+						last.Title = payloads[0] + " " + payloads[1]
+						last.HeadRef = "feature/" + payloads[2]
+						last.Author = hostileLogin
 					}
 				}
 			}
@@ -210,7 +216,7 @@ func TestHostileEvidenceInBrowser(t *testing.T) {
 		if s.Run != s.Runs {
 			return nil
 		}
-		md := "---\ndate: " + s.At.Format("2006-01-02") + "\nowner: " + payloads[2] + "\n---\n# Tabletop " + payloads[0] + "\n\n[click](" + payloads[3] + ")\n"
+		md := "---\ndate: " + s.At.Format("2006-01-02") + "\nowner: " + strconv.Quote(payloads[2]) + "\n---\n# Tabletop " + payloads[0] + "\n\n[click](" + payloads[3] + ")\n"
 		dir := filepath.Join(s.ConfigDir, "records", "incident-response", "tabletop")
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
