@@ -13,13 +13,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
@@ -35,22 +32,18 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/crypto/ssh"
 	"gopkg.in/yaml.v3"
 
 	"github.com/evident-project/evident"
+	"github.com/evident-project/evident/bench/internal/fixture"
+	"github.com/evident-project/evident/bench/internal/measure"
 	resultsfile "github.com/evident-project/evident/bench/internal/results"
-	"github.com/evident-project/evident/generator/blobsig"
 	"github.com/evident-project/evident/generator/collect"
 	"github.com/evident-project/evident/generator/collect/all"
 	"github.com/evident-project/evident/generator/evidence"
 	"github.com/evident-project/evident/generator/evidence/trust"
-	"github.com/evident-project/evident/generator/gitsig"
 	"github.com/evident-project/evident/generator/pipeline"
 )
-
-// timeBin is GNU time, which reports a command's peak RSS.
-const timeBin = "/usr/bin/time"
 
 // heading starts this benchmark's section of the results file; the snapshot
 // count follows it, so a run with another -n replaces the section too.
@@ -75,7 +68,7 @@ func main() {
 	runs := flag.Int("runs", 3, "timed runs of each command; the median is reported")
 	results := flag.String("results", "bench/RESULTS.md", "results file whose \"evidence verification\" section is rewritten; empty to skip")
 	keep := flag.Bool("keep", false, "keep the generated repositories and binary")
-	profile := flag.String("profile", "", "also run verify in-process and write CPU and heap profiles (verify.cpu.pprof, verify.heap.pprof) into this folder")
+	profile := flag.String("profile", "", "also run verify in-process and write CPU and heap profiles (verify.CPU.pprof, verify.heap.pprof) into this folder")
 	bin := flag.String("bin", "", "an evident binary to time instead of building ./cmd/evident")
 	flag.Parse()
 	log.SetFlags(0)
@@ -88,7 +81,7 @@ func run(n, runs int, results string, keep bool, profile, bin string) error {
 	if n < 2 || runs < 1 {
 		return errors.New("-n must be at least 2 and -runs at least 1")
 	}
-	for _, tool := range []string{"git", "ssh-keygen", "go", timeBin} {
+	for _, tool := range []string{"git", "ssh-keygen", "go", measure.TimeBin} {
 		if _, err := exec.LookPath(tool); err != nil {
 			return fmt.Errorf("%s is required on PATH: %w", tool, err)
 		}
@@ -131,10 +124,10 @@ func run(n, runs int, results string, keep bool, profile, bin string) error {
 	g.commitTime = time.Since(t0)
 	t1 := time.Now()
 	// Pack as a clone is: one packfile with deltas, which both sides read.
-	if _, err := command(g.evidenceDir, gitEnv, "git", "repack", "-adq"); err != nil {
+	if _, err := measure.Command(g.evidenceDir, gitEnv, "git", "repack", "-adq"); err != nil {
 		return err
 	}
-	if _, err := command(g.evidenceDir, gitEnv, "git", "prune"); err != nil {
+	if _, err := measure.Command(g.evidenceDir, gitEnv, "git", "prune"); err != nil {
 		return err
 	}
 	g.packTime = time.Since(t1)
@@ -142,10 +135,10 @@ func run(n, runs int, results string, keep bool, profile, bin string) error {
 		return err
 	}
 	log.Printf("generated %d snapshots in %s (+ %s to pack): %d items per quarter, %d file-snapshots, %d objects, pack %s",
-		n, g.commitTime.Round(time.Second), g.packTime.Round(time.Second), g.itemsPerPeriod, g.fileSnapshots, g.objects, mib(g.packBytes))
+		n, g.commitTime.Round(time.Second), g.packTime.Round(time.Second), g.itemsPerPeriod, g.fileSnapshots, g.objects, measure.MiB(g.packBytes))
 
 	// What verify reports: every check held, and how few blobs it hashed.
-	out, err := command(g.evidenceDir, gitEnv, bin, "verify", "--config", g.configPath, "--evidence", g.evidenceDir, "--output", "json")
+	out, err := measure.Command(g.evidenceDir, gitEnv, bin, "verify", "--config", g.configPath, "--evidence", g.evidenceDir, "--output", "json")
 	if err != nil {
 		return fmt.Errorf("evident verify --output json: %w", err)
 	}
@@ -227,7 +220,7 @@ func run(n, runs int, results string, keep bool, profile, bin string) error {
 	// One untimed run of each warms the page cache, so every timed run reads
 	// the repository from memory; then the commands take turns, so a burst
 	// of load from elsewhere on the machine does not fall on one of them.
-	load := []string{loadAvg()}
+	load := []string{measure.LoadAvg()}
 	for i := 0; i <= runs; i++ {
 		for _, b := range cmds {
 			m, err := b.run(g.evidenceDir, gitEnv)
@@ -237,10 +230,10 @@ func run(n, runs int, results string, keep bool, profile, bin string) error {
 			if i > 0 {
 				b.samples = append(b.samples, m)
 			}
-			log.Printf("  %-15s run %d/%d: %s wall, %s cpu, %s peak RSS", b.name, i, runs, m.wall.Round(time.Millisecond), m.cpu.Round(time.Millisecond), mib(m.maxRSS))
+			log.Printf("  %-15s run %d/%d: %s wall, %s cpu, %s peak RSS", b.name, i, runs, m.Wall.Round(time.Millisecond), m.CPU.Round(time.Millisecond), measure.MiB(m.MaxRSS))
 		}
 	}
-	load = append(load, loadAvg())
+	load = append(load, measure.LoadAvg())
 	r := report{g: g, runs: runs, cmds: cmds, load: load}
 	fmt.Print(r.table())
 	if results != "" {
@@ -277,7 +270,7 @@ type generated struct {
 func generate(ctx context.Context, dir string, n int) (*generated, error) {
 	g := &generated{n: n, configDir: filepath.Join(dir, "config"), evidenceDir: filepath.Join(dir, "evidence")}
 	g.configPath = filepath.Join(g.configDir, "controls.yaml")
-	signers, err := writeKeys(g.configDir)
+	signers, err := fixture.Signers(g.configDir, cosignPub, allowedSigners)
 	if err != nil {
 		return nil, err
 	}
@@ -403,41 +396,6 @@ func generate(ctx context.Context, dir string, n int) (*generated, error) {
 	return g, os.WriteFile(g.configPath, cfg, 0o644)
 }
 
-// writeKeys makes the signing keys (ed25519, seeded, so reruns sign alike)
-// and writes their public halves where controls.yaml names them.
-func writeKeys(configDir string) (evidence.Signers, error) {
-	key := func(purpose string) ed25519.PrivateKey {
-		s := sha256.Sum256([]byte("evident bench " + purpose))
-		return ed25519.NewKeyFromSeed(s[:])
-	}
-	manifest, err := blobsig.NewKeySigner(key("manifest"))
-	if err != nil {
-		return evidence.Signers{}, err
-	}
-	block, err := ssh.MarshalPrivateKey(key("commit"), "")
-	if err != nil {
-		return evidence.Signers{}, err
-	}
-	commit, err := gitsig.NewSSHSigner(pem.EncodeToMemory(block))
-	if err != nil {
-		return evidence.Signers{}, err
-	}
-	line, err := gitsig.AllowedSignersLine("evidence-bot@bench.example", commit.PublicKey())
-	if err != nil {
-		return evidence.Signers{}, err
-	}
-	for rel, b := range map[string][]byte{cosignPub: manifest.PublicKeyPEM(), allowedSigners: []byte(line + "\n")} {
-		p := filepath.Join(configDir, filepath.FromSlash(rel))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return evidence.Signers{}, err
-		}
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			return evidence.Signers{}, err
-		}
-	}
-	return evidence.Signers{Manifest: manifest, Commit: commit}, nil
-}
-
 // config is the default control pack with the generated organisation's
 // sources and an integrity section; checkpoint is pinned when given.
 func config(checkpoint string) ([]byte, error) {
@@ -450,12 +408,12 @@ func config(checkpoint string) ([]byte, error) {
 	for _, r := range gitRepos {
 		gitSources = append(gitSources, map[string]any{"id": r, "path": "../repos/" + r, "branch": "main"})
 	}
-	setKey(root, "organization", map[string]any{"name": "Bench Corp", "system": "Payments platform"})
+	fixture.SetKey(root, "organization", map[string]any{"name": "Bench Corp", "system": "Payments platform"})
 	var githubSources []map[string]any
 	for _, org := range githubOrgs {
 		githubSources = append(githubSources, map[string]any{"id": strings.TrimPrefix(org, "bench-"), "org": org})
 	}
-	setKey(root, "sources", map[string]any{"git": gitSources, "github": githubSources, "kubernetes": kubeSources})
+	fixture.SetKey(root, "sources", map[string]any{"git": gitSources, "github": githubSources, "kubernetes": kubeSources})
 	in := map[string]any{
 		"schedule": schedule,
 		"manifest": map[string]any{"key": cosignPub},
@@ -464,23 +422,8 @@ func config(checkpoint string) ([]byte, error) {
 	if checkpoint != "" {
 		in["checkpoint"] = checkpoint
 	}
-	setKey(root, "integrity", in)
+	fixture.SetKey(root, "integrity", in)
 	return yaml.Marshal(&doc)
-}
-
-// setKey replaces (or appends) key in a YAML mapping.
-func setKey(m *yaml.Node, key string, value any) {
-	var v yaml.Node
-	if err := v.Encode(value); err != nil {
-		panic(err)
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			m.Content[i+1] = &v
-			return
-		}
-	}
-	m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: key}, &v)
 }
 
 // item is the evidence a collector would write for task t at version v of
@@ -521,7 +464,7 @@ func item(t collect.Task, periodID string, v int) *evidence.Item {
 
 // describeRepo counts the packed repository's objects.
 func (g *generated) describeRepo(env []string) error {
-	out, err := command(g.evidenceDir, env, "git", "cat-file", "--batch-all-objects", "--batch-check=%(objecttype) %(objectsize)")
+	out, err := measure.Command(g.evidenceDir, env, "git", "cat-file", "--batch-all-objects", "--batch-check=%(objecttype) %(objectsize)")
 	if err != nil {
 		return err
 	}
@@ -539,7 +482,7 @@ func (g *generated) describeRepo(env []string) error {
 			g.commits++
 		}
 	}
-	out, err = command(g.evidenceDir, env, "git", "count-objects", "-v")
+	out, err = measure.Command(g.evidenceDir, env, "git", "count-objects", "-v")
 	if err != nil {
 		return err
 	}
@@ -558,7 +501,7 @@ func profileVerify(g *generated, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	cpu, err := os.Create(filepath.Join(dir, "verify.cpu.pprof"))
+	cpu, err := os.Create(filepath.Join(dir, "verify.CPU.pprof"))
 	if err != nil {
 		return err
 	}
@@ -595,72 +538,22 @@ type bench struct {
 	name, display string
 	args          []string
 	check         func(stdout string) error
-	samples       []measure
+	samples       []measure.Sample
 }
 
-type measure struct {
-	wall, cpu time.Duration
-	maxRSS    int64 // bytes
+// run runs the command once and checks what it printed.
+func (b *bench) run(dir string, env []string) (measure.Sample, error) {
+	m, out, errOut, err := measure.Run(dir, env, b.args)
+	if err != nil {
+		return measure.Sample{}, err
+	}
+	if err := b.check(out + errOut); err != nil {
+		return measure.Sample{}, fmt.Errorf("%s: %w", b.name, err)
+	}
+	return m, nil
 }
 
-// run runs the command once under GNU time for its peak RSS: the largest
-// single process among it and the children it waited for (git log's
-// ssh-keygen runs), not their sum. Not wait4's rusage of our own child:
-// Go starts children with vfork, and Linux counts the parent's RSS at the
-// fork (this generator's, tens of MiB) into the child's high-water mark.
-// CPU time (user+sys, waited-for children included) does come from wait4,
-// for its microsecond resolution, and wall time from our clock.
-func (b *bench) run(dir string, env []string) (measure, error) {
-	f, err := os.CreateTemp("", "bench-verify-time")
-	if err != nil {
-		return measure{}, err
-	}
-	f.Close()
-	defer os.Remove(f.Name())
-	c := exec.Command(timeBin, append([]string{"-f", "%M", "-o", f.Name()}, b.args...)...)
-	c.Dir, c.Env = dir, env
-	var out, errb bytes.Buffer
-	c.Stdout, c.Stderr = &out, &errb
-	start := time.Now()
-	err = c.Run()
-	wall := time.Since(start)
-	if err != nil {
-		return measure{}, fmt.Errorf("%s: %v\n%s", strings.Join(b.args, " "), err, tail(errb.String()))
-	}
-	if err := b.check(out.String() + errb.String()); err != nil {
-		return measure{}, fmt.Errorf("%s: %w", b.name, err)
-	}
-	tb, err := os.ReadFile(f.Name())
-	if err != nil {
-		return measure{}, err
-	}
-	lines := strings.Split(strings.TrimSpace(string(tb)), "\n")
-	kb, err := strconv.ParseInt(lines[len(lines)-1], 10, 64)
-	if err != nil {
-		return measure{}, fmt.Errorf("%s: peak RSS from %s: %q", b.name, timeBin, tb)
-	}
-	return measure{
-		wall:   wall,
-		cpu:    c.ProcessState.UserTime() + c.ProcessState.SystemTime(),
-		maxRSS: kb << 10,
-	}, nil
-}
-
-func (b *bench) median() measure {
-	pick := func(f func(measure) int64) int64 {
-		v := make([]int64, len(b.samples))
-		for i, s := range b.samples {
-			v[i] = f(s)
-		}
-		sort.Slice(v, func(i, j int) bool { return v[i] < v[j] })
-		return v[len(v)/2]
-	}
-	return measure{
-		wall:   time.Duration(pick(func(m measure) int64 { return int64(m.wall) })),
-		cpu:    time.Duration(pick(func(m measure) int64 { return int64(m.cpu) })),
-		maxRSS: pick(func(m measure) int64 { return m.maxRSS }),
-	}
-}
+func (b *bench) median() measure.Sample { return measure.Median(b.samples) }
 
 type report struct {
 	g    *generated
@@ -676,8 +569,8 @@ func (r report) table() string {
 	fmt.Fprintf(&b, "|---|---:|---:|---:|---:|\n")
 	for _, c := range r.cmds {
 		m := c.median()
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s / %s / %s |\n", c.display, dur(m.wall), dur(m.cpu), mib(m.maxRSS),
-			ratio(m.wall.Seconds(), fsck.wall.Seconds()), ratio(m.cpu.Seconds(), fsck.cpu.Seconds()), ratio(float64(m.maxRSS), float64(fsck.maxRSS)))
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s / %s / %s |\n", c.display, measure.Dur(m.Wall), measure.Dur(m.CPU), measure.MiB(m.MaxRSS),
+			ratio(m.Wall.Seconds(), fsck.Wall.Seconds()), ratio(m.CPU.Seconds(), fsck.CPU.Seconds()), ratio(float64(m.MaxRSS), float64(fsck.MaxRSS)))
 	}
 	return b.String()
 }
@@ -688,10 +581,10 @@ func (r report) markdown() string {
 	g := r.g
 	ev, fsck, glog := r.cmds[0].median(), r.cmds[1].median(), r.cmds[2].median()
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s%s snapshots)\n\n", heading, thousands(g.n))
+	fmt.Fprintf(&b, "%s%s snapshots)\n\n", heading, measure.Thousands(g.n))
 	fmt.Fprintf(&b, "Command: `bash bench/verify.sh` (runs `go run ./bench/verify -n %d -runs %d`); recorded %s on %s/%s, nproc %d, %s, %s. "+
 		"The machine was shared with other work (1-minute load average %s before the timed runs, %s after), which stretches wall times: compare CPU times.\n\n",
-		g.n, r.runs, time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), toolVersions(),
+		g.n, r.runs, time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), measure.ToolVersions([]string{"git", "--version"}, []string{"ssh", "-V"}),
 		r.load[0], r.load[len(r.load)-1])
 	fmt.Fprintf(&b, "The repository: %s snapshots written through `evidence.Store.Commit`, one per daily run (schedule `%s`) from %s to %s with %d scheduled runs missed; "+
 		"the default control pack over %d git repositories, %d GitHub organisations and %d Kubernetes sources, which makes %d evidence items per quarter (%s–%s, median %s); "+
@@ -699,25 +592,25 @@ func (r report) markdown() string {
 		"Every manifest is signed (a cosign bundle, ed25519 key) and every commit carries an SSH signature; the config folder's controls.yaml names both public keys, the schedule and a checkpoint pinned at snapshot #%d. "+
 		"Generating took %s and packing (`git repack -ad`, as a clone is) %s, neither part of the benchmark. "+
 		"Packed: %s objects (%s blobs, %s trees, %s commits) in %s of pack, %s of distinct blob content; manifest.json grew from %s to %s (%s of manifests in all).\n\n",
-		thousands(g.n), schedule, g.first.Format(time.DateOnly), g.last.Format(time.DateOnly), len(g.missed),
-		len(gitRepos), len(githubOrgs), len(kubeSources), g.itemsPerPeriod, kb(g.itemMin), kb(g.itemMax), kb(g.itemMedian),
-		thousands(g.changes), g.periods-1, g.itemsPerPeriod, g.checkpointSeq,
+		measure.Thousands(g.n), schedule, g.first.Format(time.DateOnly), g.last.Format(time.DateOnly), len(g.missed),
+		len(gitRepos), len(githubOrgs), len(kubeSources), g.itemsPerPeriod, measure.KiB(g.itemMin), measure.KiB(g.itemMax), measure.KiB(g.itemMedian),
+		measure.Thousands(g.changes), g.periods-1, g.itemsPerPeriod, g.checkpointSeq,
 		g.commitTime.Round(time.Second), g.packTime.Round(time.Second),
-		thousands(g.objects), thousands(g.blobs), thousands(g.trees), thousands(g.commits), mib(g.packBytes), mib(g.blobBytes),
-		kb(int64(g.manifestFirstSize)), kb(int64(g.manifestLastSize)), mib(g.manifestBytes))
+		measure.Thousands(g.objects), measure.Thousands(g.blobs), measure.Thousands(g.trees), measure.Thousands(g.commits), measure.MiB(g.packBytes), measure.MiB(g.blobBytes),
+		measure.KiB(int64(g.manifestFirstSize)), measure.KiB(int64(g.manifestLastSize)), measure.MiB(g.manifestBytes))
 	fmt.Fprintf(&b, "Each command ran once untimed (so the repository is in the page cache), then %d times, the three taking turns; the table gives medians of wall time, CPU time (user+sys, children included) and peak RSS (GNU time's %%M: the largest single process, for git log git itself or one ssh-keygen, not their sum).\n\n", r.runs)
 	b.WriteString(r.table())
 	fmt.Fprintf(&b, "\n`evident verify` exited 0 (`verified: every check held for all %s snapshots`). It checked %s file-snapshots (each file of each snapshot against its manifest entry) but hashed only %s distinct blobs (`files_hashed` in `--output json`, %.1f%% of them): a file carried forward unchanged is the same git object, hashed once. "+
 		"On top of those it read and hashed the %s manifests, verified %s cosign bundles and %s SSH commit signatures in-process, checked %s hash-chain links, found the checkpoint and reported the %d missed runs (findings, not failures).\n\n",
-		thousands(g.n), thousands(g.fileSnapshots), thousands(g.filesHashed), 100*float64(g.filesHashed)/float64(g.fileSnapshots),
-		thousands(g.n), thousands(g.n), thousands(g.n), thousands(g.n-1), len(g.missed))
+		measure.Thousands(g.n), measure.Thousands(g.fileSnapshots), measure.Thousands(g.filesHashed), 100*float64(g.filesHashed)/float64(g.fileSnapshots),
+		measure.Thousands(g.n), measure.Thousands(g.n), measure.Thousands(g.n), measure.Thousands(g.n-1), len(g.missed))
 	b.WriteString(r.interpret(ev, fsck, glog))
 	return b.String()
 }
 
 // interpret is the paragraph that says what the figures mean: the ratios
 // are this run's, the account of what each tool checks holds for any run.
-func (r report) interpret(ev, fsck, glog measure) string {
+func (r report) interpret(ev, fsck, glog measure.Sample) string {
 	g := r.g
 	times := func(x float64, what string) string {
 		if x >= 1 {
@@ -733,66 +626,7 @@ func (r report) interpret(ev, fsck, glog measure) string {
 		"along the first-parent chain from HEAD it checks every file's sha256 and size against its manifest, that no file is unlisted, the manifest hash chain and sequence numbers, each manifest's cosign signature and each commit's signature against the keys in the reviewed controls.yaml, the pinned checkpoint and the schedule. "+
 		"It does not recompute git's SHA-1 object ids, read unreachable objects, other refs, or the pack checksum; a corrupted object in the evidence it reads still shows up, as an unreadable object, a wrong sha256, a broken chain link or a failed signature. "+
 		"So the two are complementary: fsck says the repository is a sound git store, verify says the evidence in it is complete, unaltered and signed by the declared keys.\n",
-		times(ev.cpu.Seconds()/fsck.cpu.Seconds(), "CPU time"), ratio(ev.wall.Seconds(), fsck.wall.Seconds()),
-		times(float64(ev.maxRSS)/float64(fsck.maxRSS), "peak memory"), glog.wall.Seconds()/ev.wall.Seconds(),
-		thousands(g.objects), thousands(g.fileSnapshots), mib(g.manifestBytes))
-}
-
-// loadAvg is the 1-minute load average, or "unknown".
-func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if f := strings.Fields(string(b)); err == nil && len(f) > 0 {
-		return f[0]
-	}
-	return "unknown"
-}
-
-func command(dir string, env []string, name string, args ...string) (string, error) {
-	c := exec.Command(name, args...)
-	c.Dir, c.Env = dir, env
-	var out, errb bytes.Buffer
-	c.Stdout, c.Stderr = &out, &errb
-	if err := c.Run(); err != nil {
-		return "", fmt.Errorf("%s %s: %v\n%s", name, strings.Join(args, " "), err, tail(errb.String()))
-	}
-	return out.String(), nil
-}
-
-func tail(s string) string {
-	if len(s) > 4000 {
-		return "…" + s[len(s)-4000:]
-	}
-	return s
-}
-
-func toolVersions() string {
-	var v []string
-	for _, c := range [][]string{{"git", "--version"}, {"ssh", "-V"}} {
-		out, err := exec.Command(c[0], c[1:]...).CombinedOutput()
-		if err != nil {
-			continue
-		}
-		line, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
-		v = append(v, line)
-	}
-	return strings.Join(v, "; ")
-}
-
-func dur(d time.Duration) string {
-	if d >= 10*time.Second {
-		return d.Round(100 * time.Millisecond).String()
-	}
-	return d.Round(time.Millisecond).String()
-}
-
-func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
-
-func kb(b int64) string { return fmt.Sprintf("%.1f KiB", float64(b)/(1<<10)) }
-
-func thousands(n int) string {
-	s := strconv.Itoa(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
+		times(ev.CPU.Seconds()/fsck.CPU.Seconds(), "CPU time"), ratio(ev.Wall.Seconds(), fsck.Wall.Seconds()),
+		times(float64(ev.MaxRSS)/float64(fsck.MaxRSS), "peak memory"), glog.Wall.Seconds()/ev.Wall.Seconds(),
+		measure.Thousands(g.objects), measure.Thousands(g.fileSnapshots), measure.MiB(g.manifestBytes))
 }
