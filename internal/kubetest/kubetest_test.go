@@ -12,6 +12,7 @@ import (
 	authorizationv1 "k8s.io/api/authorization/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -166,8 +167,15 @@ subjects:
 	if err := kubetest.Apply(ctx, c.Config(), []byte(binding)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := clientset(t, c.TokenConfig(t, kubetest.AuditorUser)).CoreV1().Namespaces().List(ctx, metav1.ListOptions{}); err != nil {
-		t.Errorf("auditor list namespaces after binding its group: %v", err)
+	// The authorizer sees the binding through its informer, a moment
+	// after the write: forbidden until then, allowed within seconds.
+	auditor := clientset(t, c.TokenConfig(t, kubetest.AuditorUser))
+	var listErr error
+	if err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 15*time.Second, true, func(ctx context.Context) (bool, error) {
+		_, listErr = auditor.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
+		return listErr == nil, nil
+	}); err != nil {
+		t.Errorf("auditor list namespaces after binding its group: %v (still after 15s)", listErr)
 	}
 
 	// Anonymous requests are off, so a wrong token is Unauthorized, not a
