@@ -75,6 +75,7 @@ bench:
 	bash bench/gitsig.sh
 	bash bench/verify.sh
 	bash bench/rbac.sh
+	bash bench/build.sh
 
 clean:
 	rm -rf bin demo .tools site/* evidence/* internal/browsertest/node_modules test-artifacts

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+
 	"github.com/spf13/cobra"
 
 	"github.com/evident-project/evident/generator/collect"
@@ -22,7 +24,8 @@ func newRunCmd(g *globalOptions, reg *collect.Registry) *cobra.Command {
 			if _, err := pipeline.Collect(cmd.Context(), o.pipeline(g, reg, cmd)); err != nil {
 				return err
 			}
-			rep, err := pipeline.Build(pipeline.BuildOptions{EvidenceDir: g.Evidence, SiteDir: g.Site, Registry: reg, Log: stderrOf(cmd), ConfigPath: g.Config, Packages: packages})
+			rep, err := pipeline.Build(pipeline.BuildOptions{EvidenceDir: g.Evidence, SiteDir: g.Site, Registry: reg, Log: stderrOf(cmd), ConfigPath: g.Config, Packages: packages,
+				CacheDir: firstNonEmpty(o.CacheDir, os.Getenv("EVIDENT_CACHE_DIR"))})
 			if err != nil {
 				return err
 			}

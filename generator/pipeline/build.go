@@ -39,6 +39,13 @@ type BuildOptions struct {
 	// Packages also writes each period's evidence package (see Export)
 	// into <site>/packages/, linked from the package page.
 	Packages bool
+	// CacheDir is where results derived from one snapshot or one pair of
+	// snapshots (verification, history entries) are kept between builds;
+	// empty means .git/evident-cache in the evidence repository. It may be
+	// the folder collect keeps its ETag caches in: a CI job that persists
+	// it (and the site folder, for the closed periods' pages) rebuilds
+	// only what the new snapshot changed.
+	CacheDir string
 }
 
 // PackagesDir is the site folder Build publishes the evidence packages in.
@@ -272,7 +279,7 @@ func buildOne(o BuildOptions, store *evidence.Store, snap *evidence.Snapshot, pe
 		hist = append(hist, h)
 	}
 	vres, err := verifySnapshot(context.Background(), store, snap, cat, VerifyOptions{
-		ConfigPath: o.ConfigPath, Registry: o.Registry, Now: snap.Manifest.Finished, Cached: true,
+		ConfigPath: o.ConfigPath, Registry: o.Registry, Now: snap.Manifest.Finished, Cached: true, CacheDir: o.CacheDir,
 	})
 	var ver *site.Verification
 	if err != nil {
@@ -291,7 +298,7 @@ func buildOne(o BuildOptions, store *evidence.Store, snap *evidence.Snapshot, pe
 		History: hist, Defs: o.Registry.Defs(), ReadFile: snap.ReadFile, Version: version.String(),
 		Verification: ver, Periods: periods, Top: top,
 	}
-	pc := &pageContext{Store: store, Snapshot: snap, Catalog: cat, Report: rep, Registry: o.Registry, Verify: vres, VerifyErr: err, Packages: o.Packages}
+	pc := &pageContext{Store: store, Snapshot: snap, Catalog: cat, Report: rep, Registry: o.Registry, Verify: vres, VerifyErr: err, Packages: o.Packages, CacheDir: o.CacheDir}
 	if err := pc.fill(&in); err != nil {
 		return nil, err
 	}

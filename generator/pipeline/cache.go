@@ -14,8 +14,12 @@ import (
 // Every failure to read or write is a miss: the result is then recomputed.
 type dirCache struct{ dir string }
 
-// cacheFor is the named cache of an evidence repository.
-func cacheFor(store *evidence.Store, name string) dirCache {
+// cacheFor is the named cache under root, or under the evidence
+// repository's git directory when root is empty.
+func cacheFor(store *evidence.Store, root, name string) dirCache {
+	if root != "" {
+		return dirCache{filepath.Join(root, name)}
+	}
 	git := filepath.Join(store.Dir(), ".git")
 	if fi, err := os.Stat(git); err != nil || !fi.IsDir() {
 		git = store.Dir() // a bare repository

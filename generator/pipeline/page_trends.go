@@ -42,7 +42,7 @@ func (pc *pageContext) historyEntries() ([]history.Entry, error) {
 		return nil, fmt.Errorf("read history: %w", err)
 	}
 	slices.Reverse(snaps)
-	cache := cacheFor(pc.Store, "history")
+	cache := cacheFor(pc.Store, pc.CacheDir, "history")
 	salt := historySalt(pc.Registry)
 	entries := make([]history.Entry, 0, len(snaps))
 	var older *evidence.Snapshot

@@ -29,6 +29,8 @@ type pageContext struct {
 	// Packages says the build publishes the evidence packages beside the
 	// site (BuildOptions.Packages).
 	Packages bool
+	// CacheDir is BuildOptions.CacheDir.
+	CacheDir string
 }
 
 // fill computes every reporting page's input.

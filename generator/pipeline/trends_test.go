@@ -26,7 +26,12 @@ import (
 // histCache lists the history cache's entry files by path.
 func histCache(t *testing.T, evidenceDir string) map[string]os.FileInfo {
 	t.Helper()
-	dir := filepath.Join(evidenceDir, ".git", "evident-cache", "history")
+	return cacheFiles(t, filepath.Join(evidenceDir, ".git", "evident-cache", "history"))
+}
+
+// cacheFiles lists the files under dir.
+func cacheFiles(t *testing.T, dir string) map[string]os.FileInfo {
+	t.Helper()
 	out := map[string]os.FileInfo{}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -362,4 +367,33 @@ func mustItem(t *testing.T, m *evidence.Manifest, p string) evidence.ManifestIte
 		t.Fatalf("%s not in the manifest", p)
 	}
 	return it
+}
+
+// TestBuildCacheDir keeps the build's derived results in the folder
+// BuildOptions.CacheDir names, as a CI job persisting it would, and nothing
+// in the evidence repository; a second build into a fresh site folder
+// reads them instead of computing them again.
+func TestBuildCacheDir(t *testing.T) {
+	ev := histRepo(t)
+	cache := filepath.Join(t.TempDir(), "cache")
+	build := func() {
+		t.Helper()
+		if _, err := pipeline.Build(pipeline.BuildOptions{EvidenceDir: ev, SiteDir: filepath.Join(t.TempDir(), "site"), Registry: all.Registry(), CacheDir: cache}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	build()
+	hist, ver := cacheFiles(t, filepath.Join(cache, "history")), cacheFiles(t, filepath.Join(cache, "verify"))
+	if len(hist) != 2 || len(ver) == 0 {
+		t.Fatalf("%d history entries and %d verification results in --cache-dir, want 2 and some", len(hist), len(ver))
+	}
+	if n := len(histCache(t, ev)) + len(cacheFiles(t, filepath.Join(ev, ".git", "evident-cache", "verify"))); n != 0 {
+		t.Errorf("%d cache files in the evidence repository although CacheDir is set", n)
+	}
+	build()
+	for p, fi := range hist {
+		if now := cacheFiles(t, filepath.Join(cache, "history"))[p]; !os.SameFile(fi, now) {
+			t.Errorf("%s was recomputed", p)
+		}
+	}
 }

@@ -36,6 +36,9 @@ type VerifyOptions struct {
 	// rebuild verifies only the new snapshot; `evident verify`, an
 	// auditor's check, never does and recomputes everything.
 	Cached bool
+	// CacheDir is where Cached keeps the results; empty means
+	// .git/evident-cache in the evidence repository.
+	CacheDir string
 }
 
 // VerifyResult is a verification report with what it trusted.
@@ -97,7 +100,7 @@ func verifySnapshot(ctx context.Context, store *evidence.Store, snap *evidence.S
 	}
 	opts.Progress = o.Progress
 	if o.Cached {
-		opts.Cache = cacheFor(store, "verify")
+		opts.Cache = cacheFor(store, o.CacheDir, "verify")
 		opts.CacheSalt = trustSalt(in, files, res.TrustFromEvidence)
 	}
 	rep, err := verify.RunFrom(ctx, store, snap.Commit, opts)
