@@ -18,6 +18,7 @@ import (
 	"github.com/evident-project/evident/generator/collect"
 	"github.com/evident-project/evident/generator/evidence"
 	"github.com/evident-project/evident/generator/evidence/trust"
+	"github.com/evident-project/evident/generator/history"
 	"github.com/evident-project/evident/generator/site"
 	"github.com/evident-project/evident/generator/version"
 )
@@ -243,14 +244,62 @@ func buildOne(o BuildOptions, store *evidence.Store, snap *evidence.Snapshot, pe
 	if err != nil {
 		return nil, err
 	}
-	n := o.History
+	vres, err := verifySnapshot(context.Background(), store, snap, cat, VerifyOptions{
+		ConfigPath: o.ConfigPath, Registry: o.Registry, Now: snap.Manifest.Finished, Cached: true, CacheDir: o.CacheDir,
+	})
+	var ver *site.Verification
+	if err != nil {
+		// A site that cannot show its verification (the public Sigstore
+		// root unreachable offline, a trusted key file missing) still
+		// renders; the page says it was not verified, and why.
+		ver = &site.Verification{Integrity: cat.Integrity, Error: err.Error()}
+		if o.Log != nil {
+			fmt.Fprintf(o.Log, "warning: the verification page shows no result: %v\n", err)
+		}
+	} else {
+		ver = verification(vres)
+	}
+	pc := &pageContext{Store: store, Snapshot: snap, Catalog: cat, Report: rep, Registry: o.Registry, Verify: vres, VerifyErr: err, Packages: o.Packages, CacheDir: o.CacheDir}
+	hist, err := pc.controlHistory(o.History)
+	if err != nil {
+		return nil, err
+	}
+	in := site.Input{
+		Catalog: cat, Report: rep, Manifest: snap.Manifest, Commit: snap.Commit.String(),
+		History: hist, Defs: o.Registry.Defs(), ReadFile: snap.ReadFile, Version: version.String(),
+		Verification: ver, Periods: periods, Top: top,
+	}
+	if err := pc.fill(&in); err != nil {
+		return nil, err
+	}
+	if err := site.Build(in, dir); err != nil {
+		return nil, err
+	}
+	if o.Log != nil {
+		fmt.Fprintf(o.Log, "built site for snapshot #%d (%s) into %s\n", snap.Manifest.Sequence, snap.Commit.String()[:12], dir)
+	}
+	return rep, nil
+}
+
+// controlHistory is the last n runs (default 20) the control pages show,
+// newest first. Each earlier run's outcomes come from its history entry
+// (see historyEntries), computed once per snapshot and cached, rather than
+// from checking it again on every build; only when the history cannot be
+// read is each run re-checked here, so the pages still show it.
+func (pc *pageContext) controlHistory(n int) ([]site.HistoryEntry, error) {
 	if n <= 0 {
 		n = 20
 	}
 	// One more than shown, so the oldest shown run can say what changed.
-	snaps, err := store.History(snap.Commit, n+1)
+	snaps, err := pc.Store.History(pc.Snapshot.Commit, n+1)
 	if err != nil {
 		return nil, fmt.Errorf("build: read history: %w", err)
+	}
+	summaries := map[string]*history.Summary{}
+	if entries, err := pc.history(); err == nil {
+		for i := range entries {
+			summaries[entries[i].Summary.Commit] = &entries[i].Summary
+		}
 	}
 	var hist []site.HistoryEntry
 	for i, s := range snaps {
@@ -258,10 +307,15 @@ func buildOne(o BuildOptions, store *evidence.Store, snap *evidence.Snapshot, pe
 			break
 		}
 		h := site.HistoryEntry{Commit: s.Commit.String(), Manifest: s.Manifest, Changed: map[string]bool{}}
-		if i == 0 {
-			h.Report = rep
-		} else if r, err := check.Snapshot(s, o.Registry); err == nil {
-			h.Report = r
+		switch sum, ok := summaries[h.Commit]; {
+		case i == 0:
+			h.Checked, h.Controls = true, reportControls(pc.Report)
+		case ok:
+			h.Checked, h.Controls = sum.Error == "", summaryControls(sum)
+		default:
+			if r, err := check.Snapshot(s, pc.Registry); err == nil {
+				h.Checked, h.Controls = true, reportControls(r)
+			}
 		}
 		var prev *evidence.Manifest
 		if i+1 < len(snaps) {
@@ -278,35 +332,32 @@ func buildOne(o BuildOptions, store *evidence.Store, snap *evidence.Snapshot, pe
 		}
 		hist = append(hist, h)
 	}
-	vres, err := verifySnapshot(context.Background(), store, snap, cat, VerifyOptions{
-		ConfigPath: o.ConfigPath, Registry: o.Registry, Now: snap.Manifest.Finished, Cached: true, CacheDir: o.CacheDir,
-	})
-	var ver *site.Verification
-	if err != nil {
-		// A site that cannot show its verification (the public Sigstore
-		// root unreachable offline, a trusted key file missing) still
-		// renders; the page says it was not verified, and why.
-		ver = &site.Verification{Integrity: cat.Integrity, Error: err.Error()}
-		if o.Log != nil {
-			fmt.Fprintf(o.Log, "warning: the verification page shows no result: %v\n", err)
+	return hist, nil
+}
+
+func reportControls(r *check.Report) map[string]site.HistoryControl {
+	out := make(map[string]site.HistoryControl, len(r.Controls))
+	for _, c := range r.Controls {
+		var paths []string
+		seen := map[string]bool{}
+		for _, e := range c.Evidence {
+			for _, p := range e.Paths {
+				if !seen[p] {
+					seen[p] = true
+					paths = append(paths, p)
+				}
+			}
 		}
-	} else {
-		ver = verification(vres)
+		sort.Strings(paths)
+		out[c.ID] = site.HistoryControl{Outcome: c.Outcome, Paths: paths}
 	}
-	in := site.Input{
-		Catalog: cat, Report: rep, Manifest: snap.Manifest, Commit: snap.Commit.String(),
-		History: hist, Defs: o.Registry.Defs(), ReadFile: snap.ReadFile, Version: version.String(),
-		Verification: ver, Periods: periods, Top: top,
+	return out
+}
+
+func summaryControls(s *history.Summary) map[string]site.HistoryControl {
+	out := make(map[string]site.HistoryControl, len(s.Controls))
+	for _, c := range s.Controls {
+		out[c.ID] = site.HistoryControl{Outcome: c.Outcome, Paths: c.Paths}
 	}
-	pc := &pageContext{Store: store, Snapshot: snap, Catalog: cat, Report: rep, Registry: o.Registry, Verify: vres, VerifyErr: err, Packages: o.Packages, CacheDir: o.CacheDir}
-	if err := pc.fill(&in); err != nil {
-		return nil, err
-	}
-	if err := site.Build(in, dir); err != nil {
-		return nil, err
-	}
-	if o.Log != nil {
-		fmt.Fprintf(o.Log, "built site for snapshot #%d (%s) into %s\n", snap.Manifest.Sequence, snap.Commit.String()[:12], dir)
-	}
-	return rep, nil
+	return out
 }

@@ -23,13 +23,23 @@ import (
 // say why there is no history instead, and show none of it, since a
 // partial history would read as the whole one.
 func (pc *pageContext) trends(in *site.Input) error {
-	entries, err := pc.historyEntries()
+	entries, err := pc.history()
 	if err != nil {
 		in.Trends = site.TrendsInput{Error: err.Error()}
 		return nil
 	}
 	in.Trends = site.TrendsInput{Points: history.Points(entries), Steps: history.Timelines(entries)}
 	return nil
+}
+
+// history is historyEntries, computed once per build: the control pages'
+// recent runs and the trend pages both read it.
+func (pc *pageContext) history() ([]history.Entry, error) {
+	if !pc.histDone {
+		pc.hist, pc.histErr = pc.historyEntries()
+		pc.histDone = true
+	}
+	return pc.hist, pc.histErr
 }
 
 // historyEntries returns one entry per snapshot, oldest first. Each entry is

@@ -9,6 +9,7 @@ import (
 	"github.com/evident-project/evident/generator/collect"
 	"github.com/evident-project/evident/generator/collect/file"
 	"github.com/evident-project/evident/generator/evidence"
+	"github.com/evident-project/evident/generator/history"
 	"github.com/evident-project/evident/generator/site"
 )
 
@@ -31,6 +32,11 @@ type pageContext struct {
 	Packages bool
 	// CacheDir is BuildOptions.CacheDir.
 	CacheDir string
+
+	// The history entries up to Snapshot, once computed (see history).
+	hist     []history.Entry
+	histErr  error
+	histDone bool
 }
 
 // fill computes every reporting page's input.

@@ -64,6 +64,9 @@ func histContains(t *testing.T, name, page string, wants ...string) {
 	for _, w := range wants {
 		if !strings.Contains(page, w) {
 			t.Errorf("%s lacks %q", name, w)
+			if os.Getenv("HISTDEBUG") != "" {
+				t.Log(page)
+			}
 		}
 	}
 }
@@ -111,6 +114,10 @@ func TestHistoryOnTheDemo(t *testing.T) {
 			`<a class="mono" href="../evidence/items/github/first-harbor-bank/pulls/2026-Q4.json">`,
 			"git diff ",
 		)
+		// The control page's recent runs read the same entries: the run
+		// that found the push, and the item that changed in it.
+		histContains(t, "controls/CM-06.html", histPage(t, res.SiteDir, "controls/CM-06.html"),
+			"outcome pass → fail", "changed items/github/first-harbor-bank/pulls/2026-Q4.json")
 		// payments-api #59, merged with one approval before 16 October.
 		histContains(t, "history/CM-02.html", histPage(t, res.SiteDir, "history/CM-02.html"),
 			"payments-api #59 merged with 1 approval(s) (author talvarez, merged by hbrooks)")
@@ -289,6 +296,10 @@ func TestHistoryWithASnapshotNotRechecked(t *testing.T) {
 		// The record's change, in words, from the file collector's data.
 		"files › records/2026-Q4.md › front matter › status: in progress → completed",
 	)
+	// The control page's recent runs: the first not re-checked, the
+	// second re-checked from its history entry.
+	histContains(t, "controls/AC-01.html", histPage(t, dir, "controls/AC-01.html"),
+		"this run&#39;s config could not be re-checked", "changed items/file/")
 	if n := len(histCache(t, ev)); n != 2 {
 		t.Errorf("%d cached history entries, want 2", n)
 	}

@@ -26,9 +26,19 @@ import (
 type HistoryEntry struct {
 	Commit   string
 	Manifest *evidence.Manifest
-	Report   *check.Report
+	// Checked says the run was re-checked with its own config; Controls
+	// then holds every control it declares.
+	Checked  bool
+	Controls map[string]HistoryControl
 	// Changed holds the paths whose sha256 differs from the previous run's.
 	Changed map[string]bool
+}
+
+// HistoryControl is one control's result in an earlier run: its outcome
+// and the evidence items it was checked against.
+type HistoryControl struct {
+	Outcome check.Outcome
+	Paths   []string
 }
 
 // Input is everything the site is rendered from.
@@ -270,13 +280,15 @@ func controlPage(in Input, info siteInfo, c *catalog.Control, r check.ControlRes
 			Date: h.Manifest.Finished.Format("2006-01-02 15:04"), Commit: h.Commit[:12], Period: h.Manifest.Period.ID,
 			Outcome: check.Unknown,
 		}
-		var prev *check.ControlResult
-		if i+1 < len(in.History) && in.History[i+1].Report != nil {
-			prev = findControl(in.History[i+1].Report, c.ID)
+		var prev *HistoryControl
+		if i+1 < len(in.History) && in.History[i+1].Checked {
+			if pc, ok := in.History[i+1].Controls[c.ID]; ok {
+				prev = &pc
+			}
 		}
-		if h.Report == nil {
+		if cr, ok := h.Controls[c.ID]; !h.Checked {
 			row.Changes = append(row.Changes, "this run's config could not be re-checked")
-		} else if cr := findControl(h.Report, c.ID); cr == nil {
+		} else if !ok {
 			row.Outcome = check.NotApplicable
 			row.Changes = append(row.Changes, "control not declared in this run's config")
 		} else {
@@ -284,11 +296,9 @@ func controlPage(in Input, info siteInfo, c *catalog.Control, r check.ControlRes
 			if prev != nil && prev.Outcome != cr.Outcome {
 				row.Changes = append(row.Changes, fmt.Sprintf("outcome %s → %s", prev.Outcome, cr.Outcome))
 			}
-			for _, er := range cr.Evidence {
-				for _, p := range er.Paths {
-					if h.Changed[p] {
-						row.Changes = append(row.Changes, "changed "+p)
-					}
+			for _, p := range cr.Paths {
+				if h.Changed[p] {
+					row.Changes = append(row.Changes, "changed "+p)
 				}
 			}
 		}
@@ -301,15 +311,6 @@ func controlPage(in Input, info siteInfo, c *catalog.Control, r check.ControlRes
 		Evidence []evidenceView
 		History  []historyRow
 	}{page{c.ID + " " + c.Title, "../", info}, c, r, evs, hist}
-}
-
-func findControl(r *check.Report, id string) *check.ControlResult {
-	for i := range r.Controls {
-		if r.Controls[i].ID == id {
-			return &r.Controls[i]
-		}
-	}
-	return nil
 }
 
 var familyNames = map[catalog.Family]string{
