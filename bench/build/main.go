@@ -26,6 +26,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"time"
@@ -68,14 +69,15 @@ func main() {
 	results := flag.String("results", "bench/RESULTS.md", "results file whose \"site build\" section is rewritten; empty to skip")
 	keep := flag.Bool("keep", false, "keep the generated repositories, sites and binary")
 	bin := flag.String("bin", "", "an evident binary to time instead of building ./cmd/evident")
+	profile := flag.String("profile", "", "after the timed runs, collect one more snapshot and rebuild in-process, writing a CPU profile (rebuild.cpu.pprof) into this folder")
 	flag.Parse()
 	log.SetFlags(0)
-	if err := run(*days, *repos, *pulls, *runs, *results, *keep, *bin); err != nil {
+	if err := run(*days, *repos, *pulls, *runs, *results, *keep, *bin, *profile); err != nil {
 		log.Fatal("bench build: ", err)
 	}
 }
 
-func run(days, repos, pulls, runs int, results string, keep bool, bin string) error {
+func run(days, repos, pulls, runs int, results string, keep bool, bin, profile string) error {
 	if days < 2 || repos < 1 || pulls < 0 || runs < 1 {
 		return errors.New("-days must be at least 2, -repos and -runs at least 1")
 	}
@@ -205,6 +207,11 @@ func run(days, repos, pulls, runs int, results string, keep bool, bin string) er
 	}
 	r.load = append(r.load, measure.LoadAvg())
 	fmt.Print(r.table())
+	if profile != "" {
+		if err := g.profileRebuild(profile, site); err != nil {
+			return err
+		}
+	}
 	if results != "" {
 		if err := resultsfile.Write(results, heading, r.markdown()); err != nil {
 			return err
@@ -421,6 +428,33 @@ func (g *generator) day(ctx context.Context) error {
 	}
 	g.seq++
 	g.next = at.AddDate(0, 0, 1)
+	return nil
+}
+
+// profileRebuild collects one more snapshot and rebuilds the site
+// in-process under the CPU profiler.
+func (g *generator) profileRebuild(dir, site string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := g.day(context.Background()); err != nil {
+		return err
+	}
+	f, err := os.Create(filepath.Join(dir, "rebuild.cpu.pprof"))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := pprof.StartCPUProfile(f); err != nil {
+		return err
+	}
+	start := time.Now()
+	_, err = pipeline.Build(pipeline.BuildOptions{EvidenceDir: g.evidenceDir, SiteDir: site, Registry: all.Registry(), ConfigPath: g.configPath})
+	pprof.StopCPUProfile()
+	if err != nil {
+		return err
+	}
+	log.Printf("profiled an in-process rebuild (%s) into %s", time.Since(start).Round(time.Millisecond), dir)
 	return nil
 }
 
