@@ -135,6 +135,7 @@ func run(days, repos, pulls, runs int, results string, keep bool, bin, profile s
 		}
 	}
 	g.genTime = time.Since(t0)
+	g.generated = g.merged
 	t1 := time.Now()
 	if _, err := measure.Command(g.evidenceDir, env, "git", "repack", "-adq"); err != nil {
 		return err
@@ -246,6 +247,8 @@ type generator struct {
 	next   time.Time // the next run
 	seq    int       // snapshots committed
 	merged int       // pull requests merged so far
+	// generated is merged when the history was complete.
+	generated int
 	first  time.Time
 
 	// What the organisation went through, for the report.
@@ -552,7 +555,7 @@ func (r *report) markdown() string {
 		"%s pull requests were merged over the two years (an even share a day, one in twenty with a single approval, 1–3 commits each, a CI run for each), with %d direct pushes, %d branch protections weakened to one approval for a week and %d engineers without two-factor authentication for ten days. "+
 		"Every manifest is signed (a cosign bundle, ed25519 key) and every commit carries an SSH signature. Generating took %s and packing (`git repack -ad`) %s, neither part of the benchmark: "+
 		"%s objects in %s of pack, %d commits.\n\n",
-		measure.Thousands(g.days), schedule, g.first.Format(time.DateOnly), g.repos, measure.Thousands(g.merged-r.runs*(g.pulls/g.days)),
+		measure.Thousands(g.days), schedule, g.first.Format(time.DateOnly), g.repos, measure.Thousands(g.generated),
 		g.directPushes, g.weakened, g.no2FA, g.genTime.Round(time.Second), g.packTime.Round(time.Second),
 		measure.Thousands(g.objects), measure.MiB(g.packBytes), g.commits)
 	fmt.Fprintf(&b, "Each figure is the median of %d runs of the evident binary as a separate process (GNU time's %%M for the peak RSS), the repository read once beforehand so it is in the page cache. "+
@@ -561,6 +564,7 @@ func (r *report) markdown() string {
 	b.WriteString(r.table())
 	fmt.Fprintf(&b, "\nThe full build wrote %s files (%s) and left %s in %d cache files; the raw tree `git archive` unpacks is %s.\n\n",
 		measure.Thousands(r.siteFiles), measure.MiB(r.siteBytes), measure.MiB(r.cacheBytes), r.cacheFiles, measure.MiB(r.archiveBytes))
-	fmt.Fprintf(&b, "What the last rebuild reported:\n\n```\n%s```\n", r.rebuildLog)
+	// The temporary folder is this machine's, not the reader's.
+	fmt.Fprintf(&b, "What the last rebuild reported:\n\n```\n%s```\n", strings.ReplaceAll(r.rebuildLog, filepath.Dir(r.g.evidenceDir), "$BENCH"))
 	return b.String()
 }
