@@ -249,7 +249,7 @@ type generator struct {
 	merged int       // pull requests merged so far
 	// generated is merged when the history was complete.
 	generated int
-	first  time.Time
+	first     time.Time
 
 	// What the organisation went through, for the report.
 	directPushes, weakened, no2FA int
